@@ -1,1 +1,17 @@
-//! archsite library
+//! archsite: a static documentation site generator with cross-linked pros/cons matrices.
+//!
+//! The build flows one way through these modules: [`config`] (site.toml) -> [`content`]
+//! (files and front matter) -> [`markdown`] (HTML, anchors, links, statements) -> [`compare`]
+//! (the matrix) -> [`render`] (templates) -> [`site`] (the pipeline and output). [`serve`] wraps
+//! the pipeline in a development server.
+
+pub mod compare;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod highlight;
+pub mod markdown;
+pub mod render;
+pub mod search;
+pub mod site;
+pub mod urls;

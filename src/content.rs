@@ -1,0 +1,630 @@
+//! Loads `content/`: markdown files with front matter become [`Document`]s.
+//!
+//! `_index.md` is a section, any other `.md` file a page, and a folder holding `index.md` a page
+//! bundle whose other files are published beside it. This stage reads and checks input only; it
+//! renders nothing, so everything after it works on plain data.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::error::{explain_unknown_field, line_of, BuildError, Problem, Result};
+
+/// The content folder's name under the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// Front matter keys, all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrontMatter {
+    /// Page title; falls back to the first `# heading`, then the file name.
+    pub title: Option<String>,
+    /// One-sentence summary for listings and meta tags.
+    pub description: Option<String>,
+    /// Publication date: `2024-10-06`, `2024-10-06 21:45:00` or RFC 3339.
+    pub date: Option<DateField>,
+    /// Last update, same forms as `date`.
+    pub updated: Option<DateField>,
+    /// Drafts are left out unless the build asks for them.
+    pub draft: bool,
+    /// Order within the section (lower first).
+    pub weight: Option<i64>,
+    /// Replaces the file name in the URL.
+    pub slug: Option<String>,
+    /// Tag names.
+    pub tags: Vec<String>,
+    /// Other site paths that redirect here.
+    pub aliases: Vec<String>,
+    /// Template to render with, instead of `page.html` / `section.html`.
+    pub template: Option<String>,
+    /// Free values for templates.
+    pub extra: Option<serde_json::Value>,
+}
+
+/// A date as written in front matter: text in YAML, text or a native datetime in TOML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DateField {
+    /// `2024-10-06` or `2024-10-06 21:45:00`.
+    Text(String),
+    /// A TOML datetime literal.
+    Toml(toml::value::Datetime),
+}
+
+impl DateField {
+    fn as_text(&self) -> String {
+        match self {
+            DateField::Text(s) => s.trim().to_string(),
+            DateField::Toml(d) => d.to_string(),
+        }
+    }
+}
+
+/// Whether a document is a page or a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A regular page.
+    Page,
+    /// A section (`_index.md`), which lists its pages.
+    Section,
+}
+
+/// One markdown file, read and checked.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Page or section.
+    pub kind: Kind,
+    /// Path relative to `content/`, with `/` separators (`notes/week-40.md`).
+    pub rel: String,
+    /// Path relative to the site root, for messages (`content/notes/week-40.md`).
+    pub file: PathBuf,
+    /// Parsed front matter.
+    pub front: FrontMatter,
+    /// The resolved title.
+    pub title: String,
+    /// Publication date, parsed.
+    pub date: Option<NaiveDateTime>,
+    /// Last update, parsed.
+    pub updated: Option<NaiveDateTime>,
+    /// Markdown after the front matter; a leading `# Title` used as title is blanked.
+    pub body: String,
+    /// Number of lines before `body` in the file, to report body lines as file lines.
+    pub body_line_offset: usize,
+    /// Site path of the output (`notes/week-40/`, `""` for the home page).
+    pub site_path: String,
+    /// Index (in [`Content::docs`]) of the section that lists this document.
+    pub parent: Option<usize>,
+}
+
+/// A non-markdown file under `content/`, published at the same relative path.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Absolute source path.
+    pub source: PathBuf,
+    /// Output path relative to the output root, `/` separated.
+    pub rel: String,
+}
+
+/// Everything under `content/`.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    /// All documents: sections and pages, drafts removed unless asked for. Index 0 is the home
+    /// section.
+    pub docs: Vec<Document>,
+    /// Document index by `rel` path.
+    pub by_rel: HashMap<String, usize>,
+    /// Files to copy as they are.
+    pub assets: Vec<Asset>,
+}
+
+/// Options for loading content.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Keep drafts.
+    pub drafts: bool,
+}
+
+impl Content {
+    /// Walks `root/content` and loads every document, collecting all problems before failing.
+    pub fn load(root: &Path, site_title: &str, options: LoadOptions) -> Result<Content> {
+        let dir = root.join(CONTENT_DIR);
+        let mut md_files = Vec::new();
+        let mut assets = Vec::new();
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| {
+                    let path = e.path().unwrap_or(&dir).to_path_buf();
+                    BuildError::single(Problem::error(path, None, e.to_string()))
+                })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = rel_slash(entry.path(), &dir);
+                if rel.split('/').any(|part| part.starts_with('.')) {
+                    continue;
+                }
+                if rel.ends_with(".md") {
+                    md_files.push(rel);
+                } else {
+                    assets.push(Asset {
+                        source: entry.path().to_path_buf(),
+                        rel,
+                    });
+                }
+            }
+        }
+
+        let loaded: Vec<std::result::Result<Option<Document>, Problem>> = md_files
+            .par_iter()
+            .map(|rel| {
+                let source = dir.join(rel);
+                let file = Path::new(CONTENT_DIR).join(rel);
+                let bytes = std::fs::read(&source)
+                    .map_err(|e| Problem::error(file.clone(), None, e.to_string()))?;
+                let doc = parse_document(rel, &file, &bytes)?;
+                Ok((options.drafts || !doc.front.draft).then_some(doc))
+            })
+            .collect();
+
+        let mut problems = Vec::new();
+        let mut docs = Vec::new();
+        for r in loaded {
+            match r {
+                Ok(Some(doc)) => docs.push(doc),
+                Ok(None) => {}
+                Err(p) => problems.push(p),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError::sorted(problems));
+        }
+
+        // The home section comes first; create it when content/_index.md is missing.
+        let home = docs.iter().position(|d| d.rel == "_index.md");
+        let home_doc = match home {
+            Some(i) => docs.remove(i),
+            None => implicit_home(site_title),
+        };
+        docs.insert(0, home_doc);
+
+        let by_rel: HashMap<String, usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.rel.clone(), i))
+            .collect();
+        link_parents(&mut docs, &by_rel);
+        check_unique_urls(&docs)?;
+        Ok(Content {
+            docs,
+            by_rel,
+            assets,
+        })
+    }
+
+    /// Pages and sections whose parent is `section`, in listing order.
+    pub fn children(&self, section: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..self.docs.len())
+            .filter(|&i| self.docs[i].parent == Some(section))
+            .collect();
+        out.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
+        out
+    }
+}
+
+/// Listing order: weight (missing last), then newest date first, then title.
+pub fn listing_order(a: &Document, b: &Document) -> std::cmp::Ordering {
+    let weight = |d: &Document| d.front.weight.unwrap_or(i64::MAX);
+    weight(a)
+        .cmp(&weight(b))
+        .then_with(|| b.date.cmp(&a.date))
+        .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
+        .then_with(|| a.rel.cmp(&b.rel))
+}
+
+fn implicit_home(site_title: &str) -> Document {
+    Document {
+        kind: Kind::Section,
+        rel: "_index.md".into(),
+        file: Path::new(CONTENT_DIR).join("_index.md"),
+        front: FrontMatter::default(),
+        title: site_title.to_string(),
+        date: None,
+        updated: None,
+        body: String::new(),
+        body_line_offset: 0,
+        site_path: String::new(),
+        parent: None,
+    }
+}
+
+/// Sets each document's parent to the nearest enclosing section.
+fn link_parents(docs: &mut [Document], by_rel: &HashMap<String, usize>) {
+    for i in 1..docs.len() {
+        let rel = docs[i].rel.clone();
+        // A section's own folder is its dir; start looking one folder up.
+        let mut folder = folder_of(&rel);
+        if docs[i].kind == Kind::Section || rel.ends_with("/index.md") {
+            folder = parent_folder(&folder);
+        }
+        loop {
+            let key = if folder.is_empty() {
+                "_index.md".to_string()
+            } else {
+                format!("{folder}/_index.md")
+            };
+            if let Some(&p) = by_rel.get(&key) {
+                if p != i {
+                    docs[i].parent = Some(p);
+                    break;
+                }
+            }
+            if folder.is_empty() {
+                docs[i].parent = Some(0);
+                break;
+            }
+            folder = parent_folder(&folder);
+        }
+    }
+}
+
+fn folder_of(rel: &str) -> String {
+    rel.rsplit_once('/')
+        .map(|(f, _)| f.to_string())
+        .unwrap_or_default()
+}
+
+fn parent_folder(folder: &str) -> String {
+    folder_of(folder)
+}
+
+fn check_unique_urls(docs: &[Document]) -> Result<()> {
+    let mut seen: HashMap<&str, &Document> = HashMap::new();
+    let mut problems = Vec::new();
+    for d in docs {
+        if let Some(other) = seen.insert(&d.site_path, d) {
+            problems.push(Problem::error(
+                d.file.clone(),
+                None,
+                format!(
+                    "maps to the same URL `/{}` as {}",
+                    d.site_path,
+                    other.file.display()
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BuildError::sorted(problems))
+    }
+}
+
+/// Path of `path` relative to `base`, with `/` separators.
+pub fn rel_slash(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Parses one markdown file's bytes into a document.
+pub fn parse_document(
+    rel: &str,
+    file: &Path,
+    bytes: &[u8],
+) -> std::result::Result<Document, Problem> {
+    if bytes.contains(&0) {
+        return Err(Problem::error(
+            file,
+            None,
+            "is a binary file, not markdown text (it contains NUL bytes)",
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Problem::error(
+            file,
+            Some(line),
+            format!(
+                "is not valid UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (front, mut body, body_line_offset) = split_front_matter(text, file)?;
+
+    let kind = if rel == "_index.md" || rel.ends_with("/_index.md") {
+        Kind::Section
+    } else {
+        Kind::Page
+    };
+    let date = parse_date_field(front.date.as_ref(), file, "date")?;
+    let updated = parse_date_field(front.updated.as_ref(), file, "updated")?;
+
+    let heading = take_leading_h1(&mut body, front.title.as_deref());
+    let title = front
+        .title
+        .clone()
+        .or(heading)
+        .unwrap_or_else(|| title_from_file_name(rel));
+    let site_path = site_path_of(rel, kind, front.slug.as_deref());
+    Ok(Document {
+        kind,
+        rel: rel.to_string(),
+        file: file.to_path_buf(),
+        front,
+        title,
+        date,
+        updated,
+        body,
+        body_line_offset,
+        site_path,
+        parent: None,
+    })
+}
+
+/// Splits `---` YAML or `+++` TOML front matter from the body.
+fn split_front_matter(
+    text: &str,
+    file: &Path,
+) -> std::result::Result<(FrontMatter, String, usize), Problem> {
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    let fence = match first_line {
+        "---" => "---",
+        "+++" => "+++",
+        _ => return Ok((FrontMatter::default(), text.to_string(), 0)),
+    };
+    let after_open = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
+    let mut offset = after_open;
+    let mut close = None;
+    for line in text[after_open..].split_inclusive('\n') {
+        if line.trim_end() == fence {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((fm_end, body_start)) = close else {
+        return Err(Problem::error(
+            file,
+            Some(1),
+            format!("front matter opened with `{fence}` on line 1 is never closed"),
+        ));
+    };
+    let fm = &text[after_open..fm_end];
+    let front = if fence == "---" {
+        parse_yaml(fm, file)?
+    } else {
+        toml::from_str::<FrontMatter>(fm).map_err(|e| {
+            let line = e.span().map(|s| line_of(fm, s.start) + 1);
+            Problem::error(
+                file,
+                line,
+                format!("TOML front matter: {}", explain_unknown_field(e.message())),
+            )
+        })?
+    };
+    let lines_before = line_of(text, body_start) - 1;
+    Ok((front, text[body_start..].to_string(), lines_before))
+}
+
+fn parse_yaml(fm: &str, file: &Path) -> std::result::Result<FrontMatter, Problem> {
+    if fm.trim().is_empty() {
+        return Ok(FrontMatter::default());
+    }
+    serde_saphyr::from_str::<FrontMatter>(fm).map_err(|e| {
+        let full = e.to_string();
+        let first = full
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
+        // serde-saphyr reports "line L column C: message".
+        let (line, message) = match first.strip_prefix("line ") {
+            Some(rest) => {
+                let num: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let msg = rest.split_once(": ").map(|(_, m)| m).unwrap_or(rest);
+                (num.parse::<usize>().ok().map(|l| l + 1), msg.to_string())
+            }
+            None => (None, first.to_string()),
+        };
+        Problem::error(
+            file,
+            line,
+            format!("YAML front matter: {}", explain_unknown_field(&message)),
+        )
+    })
+}
+
+fn parse_date_field(
+    field: Option<&DateField>,
+    file: &Path,
+    key: &str,
+) -> std::result::Result<Option<NaiveDateTime>, Problem> {
+    match field {
+        None => Ok(None),
+        Some(f) => {
+            let text = f.as_text();
+            parse_date(&text).map(Some).ok_or_else(|| {
+                Problem::error(
+                    file,
+                    None,
+                    format!(
+                        "`{key}: {text}` is not a date (use 2024-10-06, 2024-10-06 21:45:00 or RFC 3339)"
+                    ),
+                )
+            })
+        }
+    }
+}
+
+/// Parses the date forms front matter accepts.
+pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(d.naive_utc());
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(text, fmt) {
+            return Some(d);
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// If the body opens with `# Heading` and no other title is set (or it repeats the title),
+/// blanks that line and returns the heading text. Line numbers stay the same.
+fn take_leading_h1(body: &mut String, title: Option<&str>) -> Option<String> {
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            offset += line.len();
+            continue;
+        }
+        let heading = trimmed
+            .strip_prefix("# ")?
+            .trim()
+            .trim_end_matches('#')
+            .trim();
+        if heading.is_empty() || title.is_some_and(|t| t != heading) {
+            return None;
+        }
+        let heading = heading.to_string();
+        let end = offset + line.trim_end_matches(['\n', '\r']).len();
+        body.replace_range(offset..end, "");
+        return Some(heading);
+    }
+    None
+}
+
+fn title_from_file_name(rel: &str) -> String {
+    let name = rel.trim_end_matches(".md");
+    let name = name
+        .strip_suffix("/_index")
+        .or_else(|| name.strip_suffix("/index"))
+        .unwrap_or(name);
+    let stem = name.rsplit('/').next().unwrap_or(name);
+    let words = stem.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Lower-case URL component: letters and digits kept, anything else becomes `-`.
+pub fn slugify_path_part(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    for c in part.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '.' {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// The output site path of a document.
+fn site_path_of(rel: &str, kind: Kind, slug: Option<&str>) -> String {
+    let (folder, name) = match rel.rsplit_once('/') {
+        Some((f, n)) => (f, n),
+        None => ("", rel),
+    };
+    let folder_path: Vec<String> = folder
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(slugify_path_part)
+        .collect();
+    let mut parts = folder_path;
+    let is_bundle = name == "index.md";
+    if kind == Kind::Section || is_bundle {
+        if let (Some(slug), Some(last)) = (slug, parts.last_mut()) {
+            *last = slugify_path_part(slug);
+        }
+    } else {
+        let stem = name.trim_end_matches(".md");
+        parts.push(slugify_path_part(slug.unwrap_or(stem)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", parts.join("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(rel: &str, text: &str) -> std::result::Result<Document, Problem> {
+        parse_document(rel, &Path::new("content").join(rel), text.as_bytes())
+    }
+
+    #[test]
+    fn yaml_front_matter_and_seed_dates() {
+        let d = doc(
+            "notes/a.md",
+            "---\ntitle: 'A: b'\ndate: 2024-10-06 21:45:00\n---\n\nBody\n",
+        )
+        .expect("valid");
+        assert_eq!(d.title, "A: b");
+        assert_eq!(
+            d.date.map(|d| d.to_string()).as_deref(),
+            Some("2024-10-06 21:45:00")
+        );
+        assert_eq!(d.site_path, "notes/a/");
+        assert_eq!(d.body_line_offset, 4);
+    }
+
+    #[test]
+    fn toml_front_matter_with_native_date() {
+        let d = doc("b.md", "+++\ntitle = \"B\"\ndate = 2024-10-06\n+++\nx").expect("valid");
+        assert_eq!(
+            d.date.map(|d| d.date().to_string()).as_deref(),
+            Some("2024-10-06")
+        );
+    }
+
+    #[test]
+    fn bad_yaml_reports_file_line() {
+        let e = doc("c.md", "---\ntitle: a\n  bad: x\n---\n").expect_err("invalid");
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.starts_with("YAML front matter"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_front_matter_key_is_named() {
+        let e = doc("c.md", "---\ntitel: a\n---\n").expect_err("invalid");
+        assert!(e.message.contains("did you mean `title`"), "{}", e.message);
+    }
+
+    #[test]
+    fn title_falls_back_to_heading_then_file_name() {
+        let d = doc("x/my-note.md", "\n# Hello\n\ntext").expect("valid");
+        assert_eq!(d.title, "Hello");
+        assert!(!d.body.contains("# Hello"));
+        let d = doc("x/my-note.md", "text").expect("valid");
+        assert_eq!(d.title, "My note");
+    }
+
+    #[test]
+    fn bundles_and_sections_get_folder_urls() {
+        assert_eq!(doc("a/b/index.md", "x").expect("ok").site_path, "a/b/");
+        assert_eq!(doc("a/_index.md", "x").expect("ok").site_path, "a/");
+        assert_eq!(doc("_index.md", "x").expect("ok").site_path, "");
+    }
+}

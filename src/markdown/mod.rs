@@ -1,0 +1,969 @@
+//! Markdown to HTML: headings with anchors, a table of contents, checked links, highlighted
+//! code, GitHub alerts, shortcodes, and the comparison statements found on the way.
+//!
+//! Rendering is two passes over pulldown-cmark's events. The first rewrites inline material
+//! (links, images, code blocks, raw HTML) and records every link for the site-wide check. The
+//! second handles block structure: heading ids and subject scopes, labelled lists and
+//! comparison tables (whose items get anchors and become [`Statement`]s), and alerts.
+
+pub mod extract;
+pub mod shortcodes;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use pulldown_cmark::{
+    html::push_html, Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, Options,
+    Parser, Tag, TagEnd,
+};
+use serde::Serialize;
+
+use crate::content::Document;
+use crate::error::Problem;
+use crate::highlight::{escape, Highlighter};
+use crate::urls::{is_external, UrlBuilder};
+pub use extract::{Rules, Statement, StatementKind};
+use shortcodes::Call;
+
+/// Renders a shortcode call to HTML; implemented by the template stage.
+pub trait ShortcodeRenderer: Sync {
+    /// HTML for `call` on the page at `page_url`, or an error message.
+    fn render(&self, call: &Call, page_url: &str) -> Result<String, String>;
+}
+
+/// What rendering needs from the rest of the build.
+pub struct Env<'a> {
+    /// URL builder of the site.
+    pub urls: &'a UrlBuilder,
+    /// Shared code highlighter.
+    pub highlighter: &'a Highlighter,
+    /// Comparison extraction rules.
+    pub rules: &'a Rules,
+    /// Escape raw HTML instead of passing it through.
+    pub escape_html: bool,
+    /// Site path of every document, by its path relative to `content/`.
+    pub pages: &'a HashMap<String, String>,
+    /// Renders shortcodes.
+    pub shortcodes: &'a dyn ShortcodeRenderer,
+}
+
+/// One entry of a page's table of contents.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TocEntry {
+    /// Heading level, 2 to 4.
+    pub level: u8,
+    /// Anchor id.
+    pub id: String,
+    /// Heading text.
+    pub title: String,
+    /// Nested entries.
+    pub children: Vec<TocEntry>,
+}
+
+/// Where a link points, once resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// A page or file of this site: its site path and optional anchor.
+    Internal {
+        /// Site path (`notes/a/`, `img/x.svg`).
+        site_path: String,
+        /// Anchor without `#`.
+        anchor: Option<String>,
+    },
+    /// Another site; never fetched.
+    External(String),
+    /// A markdown file that does not exist, or a path that leaves the site.
+    Missing(String),
+}
+
+/// A link found in a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// 1-based line in the source file.
+    pub line: usize,
+    /// The link as written.
+    pub written: String,
+    /// Resolved target.
+    pub target: LinkTarget,
+}
+
+/// The result of rendering one document.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Body HTML.
+    pub html: String,
+    /// Nested table of contents (levels 2-4).
+    pub toc: Vec<TocEntry>,
+    /// Every id in the body, for anchor checks.
+    pub anchors: HashSet<String>,
+    /// Every link, for the site-wide check.
+    pub links: Vec<Link>,
+    /// Comparison statements found in the page.
+    pub statements: Vec<Statement>,
+    /// Plain text, for search and reading time.
+    pub text: String,
+    /// Headings as (id, text), in order.
+    pub headings: Vec<(String, String)>,
+    /// First paragraph as plain text, for descriptions.
+    pub summary: String,
+    /// Problems other than links (shortcodes).
+    pub problems: Vec<Problem>,
+    /// Headings that name a subject: (subject id, heading id, heading text).
+    pub mentions: Vec<(String, String, String)>,
+    /// Minutes of every `Duration: ...` paragraph, in order.
+    pub durations: Vec<u32>,
+}
+
+/// Markdown extensions archsite enables.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_GFM
+}
+
+/// Renders a document's body.
+pub fn render(doc: &Document, env: &Env) -> Rendered {
+    let mut out = Rendered::default();
+    let (text, calls) = match shortcodes::extract(&doc.body) {
+        Ok(x) => x,
+        Err((line, msg)) => {
+            out.problems.push(Problem::error(
+                &doc.file,
+                Some(line + doc.body_line_offset),
+                msg,
+            ));
+            (doc.body.clone(), Vec::new())
+        }
+    };
+    let lines = LineIndex::new(&text, doc.body_line_offset);
+    let page_url = env.urls.path(&doc.site_path);
+
+    let mut r = Renderer {
+        doc,
+        env,
+        lines: &lines,
+        out: &mut out,
+        used_ids: HashSet::new(),
+    };
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&text, options())
+        .into_offset_iter()
+        .collect();
+    let events = r.inline_pass(events);
+    let events = r.block_pass(events);
+
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    push_html(&mut html, events.into_iter());
+    if !calls.is_empty() {
+        html = r.insert_shortcodes(html, &calls, &page_url);
+    }
+    out.html = html;
+    out
+}
+
+/// Maps byte offsets in the body to file line numbers.
+struct LineIndex {
+    starts: Vec<usize>,
+    offset: usize,
+}
+
+impl LineIndex {
+    fn new(text: &str, offset: usize) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts, offset }
+    }
+
+    fn line(&self, pos: usize) -> usize {
+        let idx = match self.starts.binary_search(&pos) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        idx + 1 + self.offset
+    }
+}
+
+struct Renderer<'r, 'e> {
+    doc: &'r Document,
+    env: &'r Env<'e>,
+    lines: &'r LineIndex,
+    out: &'r mut Rendered,
+    used_ids: HashSet<String>,
+}
+
+type Ev<'a> = (Event<'a>, Range<usize>);
+
+impl<'r, 'e> Renderer<'r, 'e> {
+    /// First pass: links, images, code blocks, raw HTML, plain text.
+    fn inline_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Ev<'a>> {
+        let mut result = Vec::with_capacity(events.len());
+        let mut iter = events.into_iter();
+        while let Some((event, range)) = iter.next() {
+            match event {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = self.resolve(&dest_url, self.lines.line(range.start));
+                    result.push((
+                        Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: dest.into(),
+                            title,
+                            id,
+                        }),
+                        range,
+                    ));
+                }
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = self.resolve(&dest_url, self.lines.line(range.start));
+                    result.push((
+                        Event::Start(Tag::Image {
+                            link_type,
+                            dest_url: dest.into(),
+                            title,
+                            id,
+                        }),
+                        range,
+                    ));
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let lang = match &kind {
+                        CodeBlockKind::Fenced(info) => {
+                            info.split([' ', ',', '{']).next().unwrap_or("").to_string()
+                        }
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    let mut code = String::new();
+                    for (e, _) in iter.by_ref() {
+                        match e {
+                            Event::Text(t) => code.push_str(&t),
+                            Event::End(TagEnd::CodeBlock) => break,
+                            _ => {}
+                        }
+                    }
+                    self.out.text.push_str(&code);
+                    self.out.text.push('\n');
+                    let html = self.env.highlighter.block(&lang, &code);
+                    result.push((Event::Html(html.into()), range));
+                }
+                Event::Html(h) | Event::InlineHtml(h) if self.env.escape_html => {
+                    result.push((Event::Text(h), range));
+                }
+                Event::Html(h) => {
+                    self.collect_html_ids(&h);
+                    result.push((Event::Html(h), range));
+                }
+                Event::InlineHtml(h) => {
+                    self.collect_html_ids(&h);
+                    result.push((Event::InlineHtml(h), range));
+                }
+                Event::Text(t) => {
+                    self.out.text.push_str(&t);
+                    result.push((Event::Text(t), range));
+                }
+                Event::Code(t) => {
+                    self.out.text.push_str(&t);
+                    result.push((Event::Code(t), range));
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    self.out.text.push(' ');
+                    result.push((event, range));
+                }
+                Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                    self.out.text.push('\n');
+                    result.push((event, range));
+                }
+                Event::Start(Tag::FootnoteDefinition(ref label)) => {
+                    self.out.anchors.insert(label.to_string());
+                    result.push((event, range));
+                }
+                other => result.push((other, range)),
+            }
+        }
+        result
+    }
+
+    fn collect_html_ids(&mut self, html: &str) {
+        for quote in ["id=\"", "id='"] {
+            let close = &quote[3..];
+            let mut rest = html;
+            while let Some(i) = rest.find(quote) {
+                let before = rest[..i].chars().last();
+                rest = &rest[i + quote.len()..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+                    continue;
+                }
+                if let Some(end) = rest.find(close) {
+                    self.out.anchors.insert(rest[..end].to_string());
+                    self.used_ids.insert(rest[..end].to_string());
+                }
+            }
+        }
+    }
+
+    /// Resolves a link or image target, records it and returns the URL to write.
+    fn resolve(&mut self, dest: &str, line: usize) -> String {
+        let (url, target) = resolve_target(dest, self.doc, self.env);
+        if let Some(target) = target {
+            self.out.links.push(Link {
+                line,
+                written: dest.to_string(),
+                target,
+            });
+        }
+        url
+    }
+
+    /// Second pass: headings, labelled lists, tables, alerts.
+    fn block_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Event<'a>> {
+        let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
+        // (level, subject, label from a heading)
+        let mut scope: Vec<(u8, Option<String>, Option<StatementKind>)> = Vec::new();
+        let mut pending_label: Option<StatementKind> = None;
+        let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+        let mut i = 0;
+        while i < events.len() {
+            let (event, range) = &events[i];
+            match event {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs: _,
+                }) => {
+                    let end = matching_end(&events, i);
+                    let inner = &events[i + 1..end];
+                    let text = plain_text(inner);
+                    let wanted = id
+                        .as_ref()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| extract::slug(&text));
+                    let id = self.unique_id(if wanted.is_empty() {
+                        "section"
+                    } else {
+                        &wanted
+                    });
+                    let lvl = heading_level(*level);
+                    while scope.last().is_some_and(|(l, _, _)| *l >= lvl) {
+                        scope.pop();
+                    }
+                    let rules = self.env.rules;
+                    let subject = rules.heading_subject(&text).map(str::to_string);
+                    let label = rules.label_kind(&text);
+                    scope.push((lvl, subject, label));
+                    pending_label = None;
+                    if (2..=4).contains(&lvl) {
+                        flat_toc.push((lvl, id.clone(), text.clone()));
+                    }
+                    self.out.headings.push((id.clone(), text.clone()));
+                    let mention = scope.last().and_then(|(_, s, _)| s.clone());
+                    let class_attr = if classes.is_empty() {
+                        String::new()
+                    } else {
+                        let c: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
+                        format!(" class=\"{}\"", escape(&c.join(" ")))
+                    };
+                    result.push(Event::Html(
+                        format!("<h{lvl} id=\"{}\"{class_attr}>", escape(&id)).into(),
+                    ));
+                    result.extend(inner.iter().map(|(e, _)| e.clone()));
+                    result.push(Event::Html(
+                        format!(
+                            " <a class=\"anchor\" href=\"#{}\" aria-label=\"Permalink to this section\">#</a></h{lvl}>\n",
+                            escape(&id)
+                        )
+                        .into(),
+                    ));
+                    if let Some(subject) = mention {
+                        let link = self.subject_link(&subject, self.lines.line(range.start));
+                        result.push(Event::Html(link.into()));
+                        self.out.mentions.push((subject, id.clone(), text.clone()));
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Paragraph) => {
+                    let end = matching_end(&events, i);
+                    let inner = &events[i + 1..end];
+                    pending_label = None;
+                    if self.env.rules.active() && is_label_shape(inner) {
+                        if let Some(kind) = self.env.rules.label_kind(&plain_text(inner)) {
+                            if current_subject(&scope).is_some() {
+                                pending_label = Some(kind);
+                            }
+                        }
+                    }
+                    let para = plain_text(inner);
+                    if let Some(minutes) = para.strip_prefix("Duration:").and_then(parse_duration) {
+                        self.out.durations.push(minutes);
+                    } else if self.out.summary.is_empty() {
+                        self.out.summary = para;
+                    }
+                    result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::List(_)) => {
+                    let end = matching_end(&events, i);
+                    let heading_label = scope.last().and_then(|(_, _, l)| l.clone());
+                    let kind = pending_label.take().or(heading_label);
+                    match (kind, current_subject(&scope)) {
+                        (Some(kind), Some(subject)) => {
+                            let subject = subject.to_string();
+                            self.extract_list(&events[i..=end], &subject, &kind, &mut result);
+                        }
+                        _ => result.extend(events[i..=end].iter().map(|(e, _)| e.clone())),
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::Table(aligns)) => {
+                    let end = matching_end(&events, i);
+                    let html = self.table(&events[i + 1..end], aligns, range.start);
+                    result.push(Event::Html(html.into()));
+                    pending_label = None;
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::BlockQuote(Some(kind))) => {
+                    let (class, title) = alert_kind(*kind);
+                    result.push(Event::Html(
+                        format!(
+                            "<div class=\"alert alert-{class}\" role=\"note\"><p class=\"alert-title\">{title}</p>\n"
+                        )
+                        .into(),
+                    ));
+                    pending_label = None;
+                }
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    result.push(Event::Html("</div>\n".into()));
+                }
+                Event::Start(_) => {
+                    pending_label = None;
+                    result.push(event.clone());
+                }
+                _ => result.push(event.clone()),
+            }
+            i += 1;
+        }
+        self.out.toc = nest_toc(&flat_toc);
+        result
+    }
+
+    fn unique_id(&mut self, wanted: &str) -> String {
+        let mut id = wanted.to_string();
+        let mut n = 1;
+        while self.used_ids.contains(&id) {
+            id = format!("{wanted}-{n}");
+            n += 1;
+        }
+        self.used_ids.insert(id.clone());
+        self.out.anchors.insert(id.clone());
+        id
+    }
+
+    /// Emits a labelled list, giving each top-level item an anchor and a statement.
+    fn extract_list<'a>(
+        &mut self,
+        list: &[Ev<'a>],
+        subject: &str,
+        kind: &StatementKind,
+        result: &mut Vec<Event<'a>>,
+    ) {
+        result.push(list[0].0.clone());
+        let mut j = 1;
+        while j < list.len() - 1 {
+            if let Event::Start(Tag::Item) = list[j].0 {
+                let end = matching_end(list, j);
+                let inner = &list[j + 1..end];
+                let text = plain_text(inner);
+                let mut html = String::new();
+                push_html(&mut html, inner.iter().map(|(e, _)| e.clone()));
+                let anchor = self.unique_id(&Rules::statement_anchor(subject, kind, &text));
+                self.out.statements.push(Statement {
+                    subject: subject.to_string(),
+                    kind: kind.clone(),
+                    html: strip_paragraph(&html),
+                    text,
+                    anchor: anchor.clone(),
+                    line: self.lines.line(list[j].1.start),
+                });
+                result.push(Event::Html(
+                    format!("<li id=\"{}\">", escape(&anchor)).into(),
+                ));
+                result.extend(inner.iter().map(|(e, _)| e.clone()));
+                result.push(Event::Html("</li>\n".into()));
+                j = end + 1;
+            } else {
+                result.push(list[j].0.clone());
+                j += 1;
+            }
+        }
+        result.push(list[list.len() - 1].0.clone());
+        let line = self.lines.line(list[0].1.start);
+        let backlink = self.backlink(kind, subject, line);
+        result.push(Event::Html(backlink.into()));
+    }
+
+    /// A link from an extracted list or table to its cell in the matrix.
+    fn backlink(&mut self, kind: &StatementKind, subject: &str, line: usize) -> String {
+        let rules = self.env.rules;
+        if rules.matrix_url.is_empty() {
+            return String::new();
+        }
+        let anchor = format!("{}-{}", kind.row_id(), subject);
+        let compare_path = self
+            .env
+            .urls
+            .strip_base(&rules.matrix_url)
+            .unwrap_or("")
+            .to_string();
+        self.out.links.push(Link {
+            line,
+            written: format!("{}#{}", rules.matrix_url, anchor),
+            target: LinkTarget::Internal {
+                site_path: compare_path,
+                anchor: Some(anchor.clone()),
+            },
+        });
+        format!(
+            "<p class=\"compare-backlink\"><a href=\"{}#{}\">{} in the comparison matrix</a></p>\n",
+            rules.matrix_url,
+            escape(&anchor),
+            escape(&kind.label()),
+        )
+    }
+
+    /// A link from a heading that names a subject to that subject's matrix page.
+    fn subject_link(&mut self, subject: &str, line: usize) -> String {
+        let rules = self.env.rules;
+        if rules.matrix_url.is_empty() {
+            return String::new();
+        }
+        let url = format!("{}{subject}/", rules.matrix_url);
+        let site_path = self.env.urls.strip_base(&url).unwrap_or("").to_string();
+        self.out.links.push(Link {
+            line,
+            written: url.clone(),
+            target: LinkTarget::Internal {
+                site_path,
+                anchor: None,
+            },
+        });
+        let name = rules.subject_name(subject).unwrap_or(subject);
+        format!(
+            "<p class=\"subject-link\"><a href=\"{}\">Everything about {} in the comparison</a></p>\n",
+            escape(&url),
+            escape(name)
+        )
+    }
+
+    /// Renders a table inside a scrolling wrapper; a table whose header names subjects yields
+    /// one statement per cell.
+    fn table(&mut self, inner: &[Ev], aligns: &[Alignment], start: usize) -> String {
+        // Split into rows of cells, each cell a slice of events.
+        let mut rows: Vec<Vec<&[Ev]>> = Vec::new();
+        let mut j = 0;
+        while j < inner.len() {
+            match inner[j].0 {
+                Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => rows.push(Vec::new()),
+                Event::Start(Tag::TableCell) => {
+                    let end = matching_end(inner, j);
+                    if let Some(row) = rows.last_mut() {
+                        row.push(&inner[j + 1..end]);
+                    }
+                    j = end;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        let Some((head, body)) = rows.split_first() else {
+            return String::new();
+        };
+        let rules = self.env.rules;
+        let subjects: Vec<Option<String>> = head
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                (c > 0 && rules.active())
+                    .then(|| rules.cell_subject(&plain_text(cell)).map(str::to_string))
+                    .flatten()
+            })
+            .collect();
+        let is_comparison = subjects.iter().any(Option::is_some);
+        let line = self.lines.line(start);
+        let style = |c: usize| match aligns.get(c) {
+            Some(Alignment::Left) => " style=\"text-align: left\"",
+            Some(Alignment::Center) => " style=\"text-align: center\"",
+            Some(Alignment::Right) => " style=\"text-align: right\"",
+            _ => "",
+        };
+        let mut html = String::from("<div class=\"table-wrap\"><table>\n<thead><tr>");
+        for (c, cell) in head.iter().enumerate() {
+            html.push_str(&format!(
+                "<th scope=\"col\"{}>{}</th>",
+                style(c),
+                cell_html(cell)
+            ));
+        }
+        html.push_str("</tr></thead>\n<tbody>\n");
+        let mut first_aspect: Option<(StatementKind, String)> = None;
+        for row in body {
+            html.push_str("<tr>");
+            let aspect = row
+                .first()
+                .map(|c| rules.aspect_name(&plain_text(c)))
+                .unwrap_or_default();
+            for (c, cell) in row.iter().enumerate() {
+                let content = cell_html(cell);
+                if c == 0 {
+                    let tag = if is_comparison {
+                        "th scope=\"row\""
+                    } else {
+                        "td"
+                    };
+                    let close = if is_comparison { "th" } else { "td" };
+                    html.push_str(&format!("<{tag}{}>{content}</{close}>", style(c)));
+                    continue;
+                }
+                match subjects.get(c).cloned().flatten() {
+                    Some(subject) if !aspect.is_empty() && !plain_text(cell).trim().is_empty() => {
+                        let kind = StatementKind::Aspect(aspect.clone());
+                        let anchor =
+                            self.unique_id(&format!("{subject}-{}", extract::slug(&aspect)));
+                        if first_aspect.is_none() {
+                            first_aspect = Some((kind.clone(), subject.clone()));
+                        }
+                        self.out.statements.push(Statement {
+                            subject,
+                            kind,
+                            html: content.clone(),
+                            text: plain_text(cell),
+                            anchor: anchor.clone(),
+                            line,
+                        });
+                        html.push_str(&format!(
+                            "<td id=\"{}\"{}>{content}</td>",
+                            escape(&anchor),
+                            style(c)
+                        ));
+                    }
+                    _ => html.push_str(&format!("<td{}>{content}</td>", style(c))),
+                }
+            }
+            html.push_str("</tr>\n");
+        }
+        html.push_str("</tbody></table></div>\n");
+        if let Some((kind, subject)) = first_aspect {
+            html.push_str(&self.backlink(&kind, &subject, line));
+        }
+        html
+    }
+
+    /// Puts rendered shortcodes where their placeholders are.
+    fn insert_shortcodes(&mut self, mut html: String, calls: &[Call], page_url: &str) -> String {
+        for (n, call) in calls.iter().enumerate() {
+            let marker = shortcodes::placeholder(n);
+            let line = call.line + self.doc.body_line_offset;
+            let mut call = call.clone();
+            for key in ["src", "href"] {
+                if let Some(v) = call.kw.get(key).cloned() {
+                    let url = self.resolve(&v, line);
+                    call.kw.insert(key.into(), url);
+                }
+            }
+            let rendered = match self.env.shortcodes.render(&call, page_url) {
+                Ok(h) => h,
+                Err(msg) => {
+                    self.out
+                        .problems
+                        .push(Problem::error(&self.doc.file, Some(line), msg));
+                    String::new()
+                }
+            };
+            let block = format!("<p>{marker}</p>");
+            if html.contains(&block) {
+                html = html.replacen(&block, &rendered, 1);
+            } else {
+                html = html.replacen(&marker, &rendered, 1);
+            }
+        }
+        html
+    }
+}
+
+/// Resolves a link target written in `doc`: returns the URL to write and what to check.
+pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<LinkTarget>) {
+    if dest.is_empty() {
+        return (String::new(), None);
+    }
+    if is_external(dest) {
+        return (
+            dest.to_string(),
+            Some(LinkTarget::External(dest.to_string())),
+        );
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (dest, None),
+    };
+    let path = path.split('?').next().unwrap_or("");
+    let with_fragment = |url: String| match &fragment {
+        Some(f) => format!("{url}#{f}"),
+        None => url,
+    };
+    if path.is_empty() {
+        let target = LinkTarget::Internal {
+            site_path: doc.site_path.clone(),
+            anchor: fragment.clone(),
+        };
+        return (dest.to_string(), Some(target));
+    }
+    let folder = doc.rel.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
+    let decoded = percent_decode(path);
+    let (base, rel) = if let Some(p) = decoded.strip_prefix("@/") {
+        ("", p.to_string())
+    } else if let Some(p) = decoded.strip_prefix('/') {
+        ("", p.to_string())
+    } else {
+        (folder, decoded.clone())
+    };
+    let Some(joined) = join_normalised(base, &rel) else {
+        return (
+            dest.to_string(),
+            Some(LinkTarget::Missing(format!(
+                "`{dest}` points above the site root"
+            ))),
+        );
+    };
+    if joined.ends_with(".md") {
+        return match env.pages.get(&joined) {
+            Some(site_path) => (
+                with_fragment(env.urls.path(site_path)),
+                Some(LinkTarget::Internal {
+                    site_path: site_path.clone(),
+                    anchor: fragment,
+                }),
+            ),
+            None => (
+                dest.to_string(),
+                Some(LinkTarget::Missing(format!(
+                    "`{dest}` points to content/{joined}, which does not exist"
+                ))),
+            ),
+        };
+    }
+    let keep_slash = rel.ends_with('/') && !joined.is_empty();
+    let site_path = if keep_slash {
+        format!("{joined}/")
+    } else {
+        joined
+    };
+    (
+        with_fragment(env.urls.path(&site_path)),
+        Some(LinkTarget::Internal {
+            site_path,
+            anchor: fragment,
+        }),
+    )
+}
+
+/// Joins a relative path onto a folder, resolving `.` and `..`; `None` if it leaves the root.
+fn join_normalised(folder: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Decodes `%20` and friends in a link path.
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Minutes in "1 hour, 5 minutes", "55 minutes", "2 h 10 min" or "1h5m".
+pub fn parse_duration(text: &str) -> Option<u32> {
+    let mut total = 0u32;
+    let mut number: Option<u32> = None;
+    let mut found = false;
+    let lower = text.to_lowercase();
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut n = c.to_digit(10)?;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d;
+                chars.next();
+            }
+            number = Some(n);
+        } else if c.is_alphabetic() {
+            let mut word = String::from(c);
+            while let Some(&d) = chars.peek() {
+                if !d.is_alphabetic() {
+                    break;
+                }
+                word.push(d);
+                chars.next();
+            }
+            if let Some(n) = number.take() {
+                if word.starts_with('h') {
+                    total += n * 60;
+                    found = true;
+                } else if word.starts_with('m') {
+                    total += n;
+                    found = true;
+                }
+            }
+        }
+    }
+    found.then_some(total)
+}
+
+fn matching_end(events: &[Ev], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (k, (e, _)) in events.iter().enumerate().skip(start) {
+        match e {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return k;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len() - 1
+}
+
+fn plain_text(events: &[Ev]) -> String {
+    let mut s = String::new();
+    for (e, _) in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+fn cell_html(events: &[Ev]) -> String {
+    let mut html = String::new();
+    push_html(&mut html, events.iter().map(|(e, _)| e.clone()));
+    html
+}
+
+/// A label paragraph is short and holds only (bold) text: `**Pros:**`, `Use cases:`.
+fn is_label_shape(inner: &[Ev]) -> bool {
+    let text = plain_text(inner);
+    if text.is_empty() || text.len() > 40 {
+        return false;
+    }
+    let emphasised = inner
+        .iter()
+        .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
+    emphasised || text.ends_with(':')
+}
+
+fn current_subject<'s>(
+    scope: &'s [(u8, Option<String>, Option<StatementKind>)],
+) -> Option<&'s str> {
+    scope.iter().rev().find_map(|(_, s, _)| s.as_deref())
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn alert_kind(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+/// Item HTML without the wrapping `<p>` of a loose list item.
+fn strip_paragraph(html: &str) -> String {
+    let t = html.trim();
+    match t.strip_prefix("<p>").and_then(|x| x.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => t.to_string(),
+    }
+}
+
+fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
+    fn build(flat: &[(u8, String, String)], i: &mut usize, level: u8) -> Vec<TocEntry> {
+        let mut out: Vec<TocEntry> = Vec::new();
+        while *i < flat.len() {
+            let (l, id, title) = &flat[*i];
+            if *l < level {
+                break;
+            }
+            if *l > level && !out.is_empty() {
+                let children = build(flat, i, *l);
+                if let Some(last) = out.last_mut() {
+                    last.children.extend(children);
+                }
+                continue;
+            }
+            out.push(TocEntry {
+                level: *l,
+                id: id.clone(),
+                title: title.clone(),
+                children: Vec::new(),
+            });
+            *i += 1;
+        }
+        out
+    }
+    let mut i = 0;
+    let min = flat.iter().map(|(l, _, _)| *l).min().unwrap_or(2);
+    build(flat, &mut i, min)
+}

@@ -1,0 +1,137 @@
+//! The one place where URLs are made.
+//!
+//! Templates, link rewriting, the sitemap, the feed and the search index all ask this builder, so
+//! a site deployed under a sub-path (`https://user.github.io/archsite/`) gets the sub-path on
+//! every internal link, not on most of them.
+
+/// Builds path URLs (`/sub/notes/x/`) and absolute permalinks from site paths (`notes/x/`).
+#[derive(Debug, Clone)]
+pub struct UrlBuilder {
+    /// Scheme and host without a trailing slash (`https://u.github.io`), empty for path-only bases.
+    origin: String,
+    /// `/` or `/sub/path/`.
+    base_path: String,
+}
+
+impl UrlBuilder {
+    /// A builder for `base_url`, which is absolute (`https://host/sub/`) or a path (`/sub/`).
+    pub fn new(base_url: &str) -> Self {
+        let (origin, path) = match base_url.find("://") {
+            Some(i) => {
+                let after = &base_url[i + 3..];
+                match after.find('/') {
+                    Some(j) => (&base_url[..i + 3 + j], &after[j..]),
+                    None => (base_url, "/"),
+                }
+            }
+            None => ("", base_url),
+        };
+        let mut base_path = path.to_string();
+        if !base_path.starts_with('/') {
+            base_path.insert(0, '/');
+        }
+        if !base_path.ends_with('/') {
+            base_path.push('/');
+        }
+        UrlBuilder {
+            origin: origin.trim_end_matches('/').to_string(),
+            base_path,
+        }
+    }
+
+    /// `/` or `/sub/path/`.
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// The absolute base URL (`https://host/sub/`), or the base path when no host is known.
+    pub fn base_url(&self) -> String {
+        format!("{}{}", self.origin, self.base_path)
+    }
+
+    /// Path URL of a site path: `notes/x/` becomes `/sub/notes/x/`. Leading slashes on `site_path`
+    /// are ignored, so `/img/a.svg` and `img/a.svg` give the same result.
+    pub fn path(&self, site_path: &str) -> String {
+        format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
+    }
+
+    /// Absolute URL of a site path, for the sitemap, the feed and canonical links.
+    pub fn permalink(&self, site_path: &str) -> String {
+        format!("{}{}", self.origin, self.path(site_path))
+    }
+
+    /// A link target from configuration or a template: absolute URLs, `mailto:` and fragments
+    /// pass through; anything else is a site path.
+    pub fn link(&self, target: &str) -> String {
+        if is_external(target) || target.starts_with('#') {
+            target.to_string()
+        } else {
+            self.path(target)
+        }
+    }
+
+    /// The site path of a request path, if it lies under the base path (`/sub/notes/` gives
+    /// `notes/`).
+    pub fn strip_base<'a>(&self, request_path: &'a str) -> Option<&'a str> {
+        if request_path == self.base_path.trim_end_matches('/') {
+            return Some("");
+        }
+        request_path.strip_prefix(self.base_path.as_str())
+    }
+}
+
+/// True for links that leave the site: a scheme (`https:`, `mailto:`) or a protocol-relative `//`.
+pub fn is_external(target: &str) -> bool {
+    if target.starts_with("//") {
+        return true;
+    }
+    match target.find(':') {
+        Some(i) => {
+            let scheme = &target[..i];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+                && !target[..i].contains('/')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_path_is_kept_everywhere() {
+        let u = UrlBuilder::new("https://user.github.io/archsite/");
+        assert_eq!(u.base_path(), "/archsite/");
+        assert_eq!(u.path("notes/x/"), "/archsite/notes/x/");
+        assert_eq!(u.path("/img/a.svg"), "/archsite/img/a.svg");
+        assert_eq!(
+            u.permalink("notes/x/"),
+            "https://user.github.io/archsite/notes/x/"
+        );
+        assert_eq!(u.strip_base("/archsite/notes/"), Some("notes/"));
+        assert_eq!(u.strip_base("/archsite"), Some(""));
+        assert_eq!(u.strip_base("/other/"), None);
+    }
+
+    #[test]
+    fn root_and_path_only_bases() {
+        assert_eq!(UrlBuilder::new("https://example.com").path(""), "/");
+        let u = UrlBuilder::new("/docs");
+        assert_eq!(u.path("a/"), "/docs/a/");
+        assert_eq!(u.permalink("a/"), "/docs/a/");
+    }
+
+    #[test]
+    fn external_links_are_recognised() {
+        assert!(is_external("https://x.org"));
+        assert!(is_external("mailto:a@b.c"));
+        assert!(is_external("//cdn.example.com/x.js"));
+        assert!(!is_external("../notes/a.md"));
+        assert!(!is_external("notes/a:b.md"));
+        assert!(!is_external("/img/a.svg"));
+    }
+}
