@@ -22,6 +22,7 @@ pub const TEMPLATES_DIR: &str = "templates";
 /// The loaded templates of one build.
 pub struct Templates {
     tera: Tera,
+    fingerprint: u64,
 }
 
 impl Templates {
@@ -46,11 +47,24 @@ impl Templates {
                 sources.push((name, text));
             }
         }
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (n, t) in &sources {
+            hasher.update(n.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(t.as_bytes());
+            hasher.update(&[0]);
+        }
+        let fingerprint = hasher.digest();
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
             .map_err(|e| template_error(root, &e))?;
-        Ok(Templates { tera })
+        Ok(Templates { tera, fingerprint })
+    }
+
+    /// A hash of every template's name and text, to tell when templates changed.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// True when a template of that name exists.

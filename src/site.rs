@@ -19,6 +19,7 @@ use crate::config::{Config, LinkPolicy};
 use crate::content::{slugify_path_part, Content, Document, Kind, LoadOptions};
 use crate::error::{BuildError, Problem, Result, Severity};
 use crate::highlight::{self, escape, Highlighter};
+
 use crate::markdown::{self, Env, LinkTarget, Rendered, Rules, TocEntry};
 use crate::render::{Templates, THEME};
 use crate::search::{self, SearchDoc};
@@ -71,6 +72,12 @@ pub struct Generated {
     pub sections: usize,
     /// The settings used.
     pub config: Config,
+    /// The loaded content.
+    pub content: Content,
+    /// The rendered markdown of each document (same order as `content.docs`).
+    pub rendered: Vec<Rendered>,
+    /// The comparison matrix, when the site has one.
+    pub matrix: Option<Matrix>,
 }
 
 /// What a finished build reports.
@@ -97,7 +104,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let config = load_config(options)?;
     let output = output_dir(options, &config)?;
-    let generated = generate_with(options, config)?;
+    let generated = generate_with(options, config, &mut RenderCache::default())?;
     let changed = write_output(&generated.files, &output)?;
     Ok(BuildReport {
         pages: generated.pages,
@@ -188,10 +195,45 @@ fn absolute(p: &Path) -> PathBuf {
 /// Builds the site in memory.
 pub fn generate(options: &BuildOptions) -> Result<Generated> {
     let config = load_config(options)?;
-    generate_with(options, config)
+    generate_with(options, config, &mut RenderCache::default())
 }
 
-fn generate_with(options: &BuildOptions, config: Config) -> Result<Generated> {
+/// Builds the site in memory, reusing the markdown results of documents that did not change
+/// since the last call with the same cache. The output is the same as [`generate`]'s.
+pub fn generate_cached(options: &BuildOptions, cache: &mut RenderCache) -> Result<Generated> {
+    let config = load_config(options)?;
+    generate_with(options, config, cache)
+}
+
+/// Markdown results kept between builds of the dev server, with the highlighter (and its
+/// loaded syntax definitions).
+#[derive(Default)]
+pub struct RenderCache {
+    /// Hash of everything that affects every document (settings, templates, the page list).
+    key: u64,
+    /// Per document (`rel`): hash of its inputs and the result.
+    entries: HashMap<String, (u64, Rendered)>,
+    highlighter: Highlighter,
+    /// Documents re-rendered by the last build.
+    pub misses: usize,
+    /// Documents reused by the last build.
+    pub hits: usize,
+}
+
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.digest()
+}
+
+fn generate_with(
+    options: &BuildOptions,
+    config: Config,
+    cache: &mut RenderCache,
+) -> Result<Generated> {
     let root = &options.root;
     let urls = UrlBuilder::new(&config.base_url);
     let content = Content::load(
@@ -202,7 +244,6 @@ fn generate_with(options: &BuildOptions, config: Config) -> Result<Generated> {
         },
     )?;
     let mut templates = Templates::load(root)?;
-    let highlighter = Highlighter::new();
     let compare_on = config.compare.enabled && !config.compare.subjects.is_empty();
     let matrix_url = if compare_on {
         urls.path(&format!("{}/", config.compare.path))
@@ -216,22 +257,64 @@ fn generate_with(options: &BuildOptions, config: Config) -> Result<Generated> {
         .map(|d| (d.rel.clone(), d.site_path.clone()))
         .collect();
 
-    // Markdown, in parallel.
+    // Markdown, in parallel, reusing cached results for unchanged documents.
+    let mut sorted_pages: Vec<(&String, &String)> = pages.iter().collect();
+    sorted_pages.sort();
+    let key = hash_of(&[
+        toml::to_string(&config).unwrap_or_default().as_bytes(),
+        templates.fingerprint().to_le_bytes().as_slice(),
+        format!("{sorted_pages:?}").as_bytes(),
+    ]);
+    if key != cache.key {
+        cache.entries.clear();
+        cache.key = key;
+    }
+    let doc_hashes: Vec<u64> = content
+        .docs
+        .par_iter()
+        .map(|d| {
+            hash_of(&[
+                d.rel.as_bytes(),
+                d.body.as_bytes(),
+                &d.body_line_offset.to_le_bytes(),
+                d.site_path.as_bytes(),
+            ])
+        })
+        .collect();
     let rendered: Vec<Rendered> = {
         let env = Env {
             urls: &urls,
-            highlighter: &highlighter,
+            highlighter: &cache.highlighter,
             rules: &rules,
             escape_html: config.escape_html,
             pages: &pages,
             shortcodes: &templates,
         };
+        let entries = &cache.entries;
         content
             .docs
             .par_iter()
-            .map(|d| markdown::render(d, &env))
+            .zip(&doc_hashes)
+            .map(|(d, h)| match entries.get(&d.rel) {
+                Some((old, r)) if old == h => r.clone(),
+                _ => markdown::render(d, &env),
+            })
             .collect()
     };
+    cache.hits = content
+        .docs
+        .iter()
+        .zip(&doc_hashes)
+        .filter(|(d, h)| cache.entries.get(&d.rel).is_some_and(|(old, _)| old == *h))
+        .count();
+    cache.misses = content.docs.len() - cache.hits;
+    cache.entries = content
+        .docs
+        .iter()
+        .zip(&doc_hashes)
+        .zip(&rendered)
+        .map(|((d, h), r)| (d.rel.clone(), (*h, r.clone())))
+        .collect();
 
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
 
@@ -438,6 +521,9 @@ fn generate_with(options: &BuildOptions, config: Config) -> Result<Generated> {
         files,
         warnings: problems,
         config,
+        content,
+        rendered,
+        matrix,
     })
 }
 
