@@ -58,7 +58,7 @@ impl Templates {
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            .map_err(|e| template_error(root, &e))?;
+            .map_err(|e| template_error(root, &e, None))?;
         Ok(Templates { tera, fingerprint })
     }
 
@@ -80,7 +80,7 @@ impl Templates {
     /// Renders `name` with `context`; errors name the template, line and column.
     pub fn render(&self, name: &str, context: &Context) -> std::result::Result<String, Problem> {
         self.tera.render(name, context).map_err(|e| {
-            let p = template_error(Path::new(""), &e);
+            let p = template_error(Path::new(""), &e, Some(name));
             p.problems
                 .into_iter()
                 .next()
@@ -139,7 +139,7 @@ fn template_file(name: &str) -> std::path::PathBuf {
 }
 
 /// Turns a Tera error into a problem naming the template file and line.
-fn template_error(root: &Path, e: &tera::Error) -> BuildError {
+fn template_error(root: &Path, e: &tera::Error, rendering: Option<&str>) -> BuildError {
     let report = e.to_string();
     // Tera 2 reports " --> name.html:5:9" under the message.
     let mut file = None;
@@ -159,7 +159,9 @@ fn template_error(root: &Path, e: &tera::Error) -> BuildError {
         .unwrap_or("template error")
         .trim_start_matches("error: ")
         .to_string();
-    let name = file.unwrap_or_else(|| "?".into());
+    let name = file
+        .or_else(|| rendering.map(str::to_string))
+        .unwrap_or_else(|| "(templates)".into());
     let own = root.join(TEMPLATES_DIR).join(&name);
     let path = if own.is_file() || root.as_os_str().is_empty() {
         template_file(&name)

@@ -345,8 +345,33 @@ fn generate_with(
         });
     }
 
+    // The search index: its manifest name carries a content hash, so it is made before the
+    // templates that link to it.
+    let search_manifest = if config.search {
+        let docs: Vec<SearchDoc> = content
+            .docs
+            .iter()
+            .zip(&rendered)
+            .map(|(d, r)| SearchDoc {
+                title: d.title.clone(),
+                url: urls.path(&d.site_path),
+                text: r.text.clone(),
+                headings: r.headings.clone(),
+            })
+            .collect();
+        let (search_files, manifest_url) = search::build_index(&docs, urls.base_path());
+        files.extend(
+            search_files
+                .into_iter()
+                .map(|f| bytes_file(&f.path, f.bytes)),
+        );
+        manifest_url
+    } else {
+        String::new()
+    };
+
     // Theme assets with content-hashed names.
-    let assets = theme_assets(&config, &content, &urls, &mut files)?;
+    let assets = theme_assets(&config, &content, &urls, search_manifest, &mut files)?;
 
     // Site-wide template data, set once.
     let tags = collect_tags(&content);
@@ -474,25 +499,6 @@ fn generate_with(
             format!("{}\n", config.cname.trim()).into_bytes(),
         ));
     }
-    if config.search {
-        let docs: Vec<SearchDoc> = content
-            .docs
-            .iter()
-            .zip(&rendered)
-            .map(|(d, r)| SearchDoc {
-                title: d.title.clone(),
-                url: urls.path(&d.site_path),
-                text: r.text.clone(),
-                headings: r.headings.clone(),
-            })
-            .collect();
-        let (search_files, _) = search::build_index(&docs, urls.base_path());
-        files.extend(
-            search_files
-                .into_iter()
-                .map(|f| bytes_file(&f.path, f.bytes)),
-        );
-    }
 
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let dupes: Vec<&str> = files
@@ -572,6 +578,7 @@ fn theme_assets(
     config: &Config,
     content: &Content,
     urls: &UrlBuilder,
+    search_index: String,
     files: &mut Vec<OutputFile>,
 ) -> Result<Assets> {
     let read = |name: &str| -> Vec<u8> {
@@ -610,8 +617,6 @@ fn theme_assets(
             }
         }
     }
-    // The search manifest's URL is only known after indexing; the index writes a stable name.
-    let search_index = urls.path("search/manifest.json");
     Ok(Assets {
         css,
         js,
