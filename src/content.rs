@@ -243,6 +243,7 @@ fn implicit_home(site_title: &str) -> Document {
 
 /// Sets each document's parent to the nearest enclosing section.
 fn link_parents(docs: &mut [Document], by_rel: &HashMap<String, usize>) {
+    #[allow(clippy::needless_range_loop)] // `docs[i].parent` is set while other entries are read.
     for i in 1..docs.len() {
         let rel = docs[i].rel.clone();
         // A section's own folder is its dir; start looking one folder up.

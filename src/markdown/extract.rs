@@ -229,19 +229,21 @@ mod tests {
     use crate::config::{CompareConfig, Subject};
 
     fn rules() -> Rules {
-        let mut c = CompareConfig::default();
-        c.subjects = vec![
-            Subject {
-                id: "monolith".into(),
-                name: "Monolith".into(),
-                aliases: vec!["Monolithic".into()],
-            },
-            Subject {
-                id: "microservices".into(),
-                name: "Microservices".into(),
-                aliases: vec!["Distributed".into(), "Service-oriented".into()],
-            },
-        ];
+        let c = CompareConfig {
+            subjects: vec![
+                Subject {
+                    id: "monolith".into(),
+                    name: "Monolith".into(),
+                    aliases: vec!["Monolithic".into()],
+                },
+                Subject {
+                    id: "microservices".into(),
+                    name: "Microservices".into(),
+                    aliases: vec!["Distributed".into(), "Service-oriented".into()],
+                },
+            ],
+            ..CompareConfig::default()
+        };
         Rules::new(&c, "/compare/".into())
     }
 

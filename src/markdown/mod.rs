@@ -902,9 +902,7 @@ fn is_label_shape(inner: &[Ev]) -> bool {
     emphasised || text.ends_with(':')
 }
 
-fn current_subject<'s>(
-    scope: &'s [(u8, Option<String>, Option<StatementKind>)],
-) -> Option<&'s str> {
+fn current_subject(scope: &[(u8, Option<String>, Option<StatementKind>)]) -> Option<&str> {
     scope.iter().rev().find_map(|(_, s, _)| s.as_deref())
 }
 
