@@ -156,6 +156,10 @@
     });
     wrap.appendChild(b);
   });
+  // Task-list checkboxes from markdown have no label of their own.
+  $$("main li > input[type='checkbox']").forEach((c) => {
+    if (!c.labels.length && !c.hasAttribute("aria-label")) c.setAttribute("aria-label", c.checked ? "Done" : "Not done");
+  });
   const focusable = () => $$("main pre, main .table-wrap").forEach((el) => {
     if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
       if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
