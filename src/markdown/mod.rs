@@ -159,6 +159,12 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
     push_html(&mut html, events.into_iter());
     if !calls.is_empty() {
         html = r.insert_shortcodes(html, &calls, &page_url);
+        // Placeholders are not words: keep them out of search text and summaries.
+        for n in 0..calls.len() {
+            let marker = shortcodes::placeholder(n);
+            out.text = out.text.replace(&marker, "");
+            out.summary = out.summary.replace(&marker, "").trim().to_string();
+        }
     }
     out.html = html;
     out
@@ -360,7 +366,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     }
                     let rules = self.env.rules;
                     let subject = rules.heading_subject(&text).map(str::to_string);
-                    let label = rules.label_kind(&text);
+                    let label = rules.heading_label(&text);
                     scope.push((lvl, subject, label));
                     pending_label = None;
                     if (2..=4).contains(&lvl) {
@@ -487,10 +493,10 @@ impl<'r, 'e> Renderer<'r, 'e> {
             if let Event::Start(Tag::Item) = list[j].0 {
                 let end = matching_end(list, j);
                 let inner = &list[j + 1..end];
-                let text = plain_text(inner);
+                let (lead, text) = item_text(inner);
                 let mut html = String::new();
                 push_html(&mut html, inner.iter().map(|(e, _)| e.clone()));
-                let anchor = self.unique_id(&Rules::statement_anchor(subject, kind, &text));
+                let anchor = self.unique_id(&Rules::statement_anchor(subject, kind, &lead));
                 self.out.statements.push(Statement {
                     subject: subject.to_string(),
                     kind: kind.clone(),
@@ -882,6 +888,28 @@ fn plain_text(events: &[Ev]) -> String {
         }
     }
     s.trim().to_string()
+}
+
+/// A list item's own text (before any nested list, for its anchor) and its whole text, with
+/// paragraphs and nested items separated by spaces.
+fn item_text(events: &[Ev]) -> (String, String) {
+    let mut full = String::new();
+    let mut lead: Option<usize> = None;
+    for (e, _) in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => full.push_str(t),
+            Event::SoftBreak | Event::HardBreak => full.push(' '),
+            Event::Start(Tag::List(_)) => {
+                lead.get_or_insert(full.len());
+                full.push(' ');
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => full.push(' '),
+            _ => {}
+        }
+    }
+    let lead = full[..lead.unwrap_or(full.len())].trim().to_string();
+    let full = full.split_whitespace().collect::<Vec<_>>().join(" ");
+    (lead, full)
 }
 
 fn cell_html(events: &[Ev]) -> String {
