@@ -5,7 +5,7 @@
 //! every source (repeats and disagreements are shown side by side, grouped by page), and works
 //! out which pages each source is cited on, for the "compared in" boxes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ pub struct Row {
     pub label: String,
     /// `"list"` for pros/cons/use cases, `"aspect"` for table rows.
     pub kind: &'static str,
-    /// One cell per subject, in subject order.
+    /// One cell per subject that has statements anywhere, in subject order.
     pub cells: Vec<Cell>,
 }
 
@@ -224,18 +224,26 @@ impl Matrix {
                 }
             })
             .collect();
+        // A subject nobody says anything about gets no column: its cells would all be empty.
+        let mut rows = rows;
+        for row in &mut rows {
+            row.cells
+                .retain(|c| counts.get(c.subject.as_str()).is_some_and(|&n| n > 0));
+        }
 
-        let mut covered: BTreeMap<&str, BTreeSet<Citation>> = BTreeMap::new();
+        // Headings about each subject, in site order (a course's lessons stay in course order).
+        let mut covered: BTreeMap<&str, Vec<Citation>> = BTreeMap::new();
         for src in sources {
             for (subject, heading_id, heading) in src.mentions {
-                covered
-                    .entry(subject.as_str())
-                    .or_default()
-                    .insert(Citation {
+                let list = covered.entry(subject.as_str()).or_default();
+                let url = format!("{}#{}", urls.path(src.site_path), heading_id);
+                if !list.iter().any(|c| c.url == url) {
+                    list.push(Citation {
                         page: src.title.to_string(),
                         title: heading.clone(),
-                        url: format!("{}#{}", urls.path(src.site_path), heading_id),
+                        url,
                     });
+                }
             }
         }
 
@@ -247,10 +255,7 @@ impl Matrix {
                 name: s.name.clone(),
                 url: urls.path(&format!("{site_path}{}/", s.id)),
                 count: counts.get(s.id.as_str()).copied().unwrap_or(0),
-                covered_in: covered
-                    .get(s.id.as_str())
-                    .map(|c| c.iter().cloned().collect())
-                    .unwrap_or_default(),
+                covered_in: covered.get(s.id.as_str()).cloned().unwrap_or_default(),
             })
             .collect();
 
@@ -357,13 +362,24 @@ impl Matrix {
             matrix_ids.push(row.id.clone());
             matrix_ids.extend(row.cells.iter().map(|c| c.id.clone()));
         }
-        let mut out = vec![(self.site_path.clone(), matrix_ids.clone())];
+        let ids_of = |rows: Vec<Row>| -> Vec<String> {
+            if rows.is_empty() {
+                return Vec::new();
+            }
+            let mut ids = vec!["matrix".to_string()];
+            for row in rows {
+                ids.push(row.id);
+                ids.extend(row.cells.into_iter().map(|c| c.id));
+            }
+            ids
+        };
+        let mut out = vec![(self.site_path.clone(), matrix_ids)];
         for s in &self.subjects {
-            let ids = self.rows.iter().map(|r| r.id.clone()).collect();
+            let ids = ids_of(self.rows_for(&[s.id.as_str()]));
             out.push((format!("{}{}/", self.site_path, s.id), ids));
         }
         for p in &self.pairs {
-            let ids = self.rows.iter().map(|r| r.id.clone()).collect();
+            let ids = ids_of(self.rows_for(&[p.a.as_str(), p.b.as_str()]));
             out.push((format!("{}{}/", self.site_path, p.id), ids));
         }
         out

@@ -141,11 +141,28 @@ impl Rules {
 
     /// The subject a heading names, when it names exactly one. "Monolith" and "Monolithic
     /// architecture" name `monolith`; "Monolith vs Microservices" names none.
+    ///
+    /// A heading with a lead before a colon or dash ("Microservices: a system of services") is
+    /// about the subject its lead names, even when the rest mentions another one.
     pub fn heading_subject(&self, heading: &str) -> Option<&str> {
-        let w = words(heading);
+        let lead = heading
+            .split([':', '—', '–'])
+            .next()
+            .and_then(|l| l.split(" - ").next())
+            .unwrap_or(heading);
+        if lead.len() < heading.len() {
+            if let Some(found) = self.only_subject(&words(lead)) {
+                return Some(found);
+            }
+        }
+        self.only_subject(&words(heading))
+    }
+
+    /// The one subject named in `w`, or `None` when it names none or several.
+    fn only_subject(&self, w: &[String]) -> Option<&str> {
         let mut found = None;
         for (id, names) in &self.subjects {
-            if names.iter().any(|n| contains_words(&w, n)) {
+            if names.iter().any(|n| contains_words(w, n)) {
                 if found.is_some_and(|f| f != id) {
                     return None;
                 }
@@ -153,6 +170,39 @@ impl Rules {
             }
         }
         found
+    }
+
+    /// The list kind a heading introduces: a label alone ("Pros", "Limitations"), or a label
+    /// around the subject's name ("Serverless use cases", "When to use a monolith").
+    pub fn heading_label(&self, heading: &str) -> Option<StatementKind> {
+        if let Some(kind) = self.label_kind(heading) {
+            return Some(kind);
+        }
+        let subject = self.heading_subject(heading)?;
+        let names = &self.subjects.iter().find(|(id, _)| id == subject)?.1;
+        let mut w = words(heading);
+        // Remove the longest name first so "Distributed systems" goes before "Distributed".
+        let mut sorted: Vec<&Vec<String>> = names.iter().collect();
+        sorted.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for name in sorted {
+            while let Some(at) = w.windows(name.len()).position(|win| win == name.as_slice()) {
+                w.drain(at..at + name.len());
+            }
+        }
+        // Then the small words that tie a label to a name: "pros of", "when to use a".
+        let filler = |x: &String| matches!(x.as_str(), "a" | "an" | "the" | "of" | "for" | "in");
+        loop {
+            if let Some(kind) = self.label_kind(&w.join(" ")) {
+                return Some(kind);
+            }
+            if w.first().is_some_and(filler) {
+                w.remove(0);
+            } else if w.last().is_some_and(filler) {
+                w.pop();
+            } else {
+                return None;
+            }
+        }
     }
 
     /// The subject a table header cell names: the whole cell must be one of its names.
@@ -261,6 +311,61 @@ mod tests {
         );
         assert_eq!(r.heading_subject("Monolith vs Microservices"), None);
         assert_eq!(r.heading_subject("References"), None);
+    }
+
+    #[test]
+    fn a_heading_lead_names_its_subject() {
+        let c = CompareConfig {
+            subjects: vec![
+                Subject {
+                    id: "microservices".into(),
+                    name: "Microservices".into(),
+                    aliases: vec![],
+                },
+                Subject {
+                    id: "services".into(),
+                    name: "Generic services".into(),
+                    aliases: vec!["Services".into()],
+                },
+            ],
+            ..CompareConfig::default()
+        };
+        let r = Rules::new(&c, "/compare/".into());
+        assert_eq!(
+            r.heading_subject("Microservices: many services to orchestrate"),
+            Some("microservices")
+        );
+        assert_eq!(
+            r.heading_subject("Microservices — a system of services"),
+            Some("microservices")
+        );
+        assert_eq!(r.heading_subject("Microservices and services"), None);
+        assert_eq!(r.heading_subject("Microservices vs services: basics"), None);
+    }
+
+    #[test]
+    fn headings_can_be_labels_about_a_subject() {
+        let r = rules();
+        assert_eq!(r.heading_label("Pros"), Some(StatementKind::Pro));
+        assert_eq!(
+            r.heading_label("Monolith use cases"),
+            Some(StatementKind::UseCase)
+        );
+        assert_eq!(
+            r.heading_label("When to use a monolith"),
+            Some(StatementKind::UseCase)
+        );
+        assert_eq!(
+            r.heading_label("Best for a monolith"),
+            Some(StatementKind::UseCase)
+        );
+        assert_eq!(
+            r.heading_label("Cons of microservices"),
+            Some(StatementKind::Con)
+        );
+        assert_eq!(r.heading_label("Monolith checklist"), None);
+        assert_eq!(r.heading_label("Monolith"), None);
+        assert_eq!(r.heading_label("Distributed pros & cons"), None);
     }
 
     #[test]

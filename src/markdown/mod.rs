@@ -551,6 +551,42 @@ impl<'r, 'e> Renderer<'r, 'e> {
         )
     }
 
+    /// Links from a comparison table to the matrix rows its rows became.
+    fn table_backlink(&mut self, aspects: &[StatementKind], line: usize) -> String {
+        let rules = self.env.rules;
+        if rules.matrix_url.is_empty() || aspects.is_empty() {
+            return String::new();
+        }
+        let compare_path = self
+            .env
+            .urls
+            .strip_base(&rules.matrix_url)
+            .unwrap_or("")
+            .to_string();
+        let mut links = Vec::new();
+        for kind in aspects {
+            let anchor = kind.row_id();
+            self.out.links.push(Link {
+                line,
+                written: format!("{}#{}", rules.matrix_url, anchor),
+                target: LinkTarget::Internal {
+                    site_path: compare_path.clone(),
+                    anchor: Some(anchor.clone()),
+                },
+            });
+            links.push(format!(
+                "<a href=\"{}#{}\">{}</a>",
+                rules.matrix_url,
+                escape(&anchor),
+                escape(&kind.label())
+            ));
+        }
+        format!(
+            "<p class=\"compare-backlink\">In the comparison matrix: {}</p>\n",
+            links.join(" · ")
+        )
+    }
+
     /// A link from a heading that names a subject to that subject's matrix page.
     fn subject_link(&mut self, subject: &str, line: usize) -> String {
         let rules = self.env.rules;
@@ -625,7 +661,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
             ));
         }
         html.push_str("</tr></thead>\n<tbody>\n");
-        let mut first_aspect: Option<(StatementKind, String)> = None;
+        let mut aspects: Vec<StatementKind> = Vec::new();
         for row in body {
             html.push_str("<tr>");
             let aspect = row
@@ -649,8 +685,8 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         let kind = StatementKind::Aspect(aspect.clone());
                         let anchor =
                             self.unique_id(&format!("{subject}-{}", extract::slug(&aspect)));
-                        if first_aspect.is_none() {
-                            first_aspect = Some((kind.clone(), subject.clone()));
+                        if !aspects.contains(&kind) {
+                            aspects.push(kind.clone());
                         }
                         self.out.statements.push(Statement {
                             subject,
@@ -672,9 +708,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
             html.push_str("</tr>\n");
         }
         html.push_str("</tbody></table></div>\n");
-        if let Some((kind, subject)) = first_aspect {
-            html.push_str(&self.backlink(&kind, &subject, line));
-        }
+        html.push_str(&self.table_backlink(&aspects, line));
         html
     }
 
