@@ -1,18 +1,18 @@
-/* archsite default theme: theme toggle, mobile menu, lazy sidebar, TOC scroll-spy, copy buttons.
-   Every page works without this file; it only adds conveniences. */
+/* archsite theme: theme toggle, mobile menu, lazy sidebar, TOC scroll-spy, copy buttons.
+   Every page works without this file. */
 (() => {
   "use strict";
   const d = document, root = d.documentElement, KEY = "archsite-theme";
   const $ = (s, c) => (c || d).querySelector(s);
   const $$ = (s, c) => Array.from((c || d).querySelectorAll(s));
-  const mm = (q) => window.matchMedia(q);
+  const mm = (q) => matchMedia(q);
 
-  // Polite live region for short announcements ("Copied").
+  // Live region for short announcements ("Copied").
   const live = d.createElement("div");
   live.className = "sr-only";
   live.setAttribute("aria-live", "polite");
   d.body.appendChild(live);
-  const announce = (msg) => { live.textContent = ""; setTimeout(() => { live.textContent = msg; }, 50); };
+  const announce = (msg) => { live.textContent = ""; setTimeout(() => (live.textContent = msg), 50); };
 
   // Light/dark toggle. The inline script in <head> already set data-theme before first paint.
   const toggle = $("#theme-toggle");
@@ -21,12 +21,12 @@
   const setTheme = (t, save) => {
     root.setAttribute("data-theme", t);
     if (toggle) toggle.setAttribute("aria-pressed", t === "dark" ? "true" : "false");
-    if (save) { try { localStorage.setItem(KEY, t); } catch (e) { /* private mode */ } }
+    if (save) { try { localStorage.setItem(KEY, t); } catch (e) { /* storage off */ } }
   };
   setTheme(root.getAttribute("data-theme") || (dark.matches ? "dark" : "light"));
   if (toggle) toggle.addEventListener("click", () => setTheme(root.getAttribute("data-theme") === "dark" ? "light" : "dark", true));
   dark.addEventListener("change", (e) => { if (!stored()) setTheme(e.matches ? "dark" : "light"); });
-  window.addEventListener("storage", (e) => { if (e.key === KEY && (e.newValue === "dark" || e.newValue === "light")) setTheme(e.newValue); });
+  addEventListener("storage", (e) => { if (e.key === KEY && (e.newValue === "dark" || e.newValue === "light")) setTheme(e.newValue); });
 
   // Mobile menu: the sidebar becomes a drawer below 48rem.
   const menu = $("#menu-button"), side = $("#sidebar");
@@ -51,17 +51,17 @@
   // Sidebar: keep the current page in view, fill other sections from the nav JSON when opened.
   if (side) {
     const inner = $(".sidebar-inner", side), cur = $(".nav-pages a[aria-current='page']", side);
-    if (inner && cur && inner.scrollHeight > inner.clientHeight) {
+    if (inner && cur) {
       const r = cur.getBoundingClientRect(), ir = inner.getBoundingClientRect();
       if (r.bottom > ir.bottom - 40) inner.scrollTop += r.top - ir.top - inner.clientHeight / 2;
     }
     let tree = null;
-    const load = () => tree || (tree = fetch(side.dataset.nav).then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); }));
+    const load = () => tree || (tree = fetch(side.dataset.nav).then((r) => (r.ok ? r.json() : Promise.reject(r.status))));
     $$(".nav-details", side).forEach((det) => det.addEventListener("toggle", () => {
       if (!det.open || !$(".nav-more", det) || !side.dataset.nav) return;
       load().then((sections) => {
         const sec = sections.find((s) => s.url === det.dataset.url);
-        if (!sec || !sec.pages || !sec.pages.length) return;
+        if (!sec || !(sec.pages || []).length) return;
         const ul = $(".nav-pages", det);
         ul.textContent = "";
         sec.pages.forEach((p) => {
@@ -72,7 +72,7 @@
           li.appendChild(a);
           ul.appendChild(li);
         });
-      }).catch(() => { tree = null; });
+      }).catch(() => (tree = null));
     }));
   }
 
@@ -92,23 +92,24 @@
     let current = null;
     const mark = (a) => {
       if (a === current) return;
-      if (current) { current.classList.remove("active"); current.removeAttribute("aria-current"); }
+      if (current) { current.className = ""; current.removeAttribute("aria-current"); }
       current = a;
-      if (a) { a.classList.add("active"); a.setAttribute("aria-current", "true"); }
+      if (a) { a.className = "active"; a.setAttribute("aria-current", "true"); }
     };
+    // A heading is current once its top passes a line just below the header.
+    const line = ($(".site-header") || root).offsetHeight + Math.min(120, innerHeight / 4);
     const update = () => {
-      const line = ($(".site-header") || root).getBoundingClientRect().height + 24;
-      const atEnd = window.innerHeight + window.scrollY >= root.scrollHeight - 4;
       let active = null;
-      if (atEnd && heads.length) active = heads[heads.length - 1][1];
+      if (innerHeight + scrollY >= root.scrollHeight - 4) active = heads.length ? heads[heads.length - 1][1] : null;
       else for (const [h, a] of heads) { if (h.getBoundingClientRect().top <= line) active = a; else break; }
-      mark(active || (heads[0] && window.scrollY > 0 ? heads[0][1] : null));
+      mark(active);
     };
     if (heads.length && "IntersectionObserver" in window) {
-      const io = new IntersectionObserver(update, { rootMargin: "0px 0px -55% 0px", threshold: [0, 1] });
+      const io = new IntersectionObserver(update, { rootMargin: `-${line}px 0px 0px 0px` });
       heads.forEach(([h]) => io.observe(h));
-      const end = $(".doc-footer") || $(".prev-next") || $(".site-footer");
+      const end = $(".doc-footer") || $(".site-footer");
       if (end) io.observe(end);
+      addEventListener("scrollend", update);
       update();
     }
     links.forEach((a) => a.addEventListener("click", () => {
@@ -117,20 +118,19 @@
     }));
   }
 
-  // Code blocks: copy button; scrollable blocks and tables become keyboard-focusable.
+  // Code blocks get a copy button.
   const fallbackCopy = (text) => {
     const t = d.createElement("textarea");
     t.value = text;
-    t.setAttribute("readonly", "");
-    t.style.cssText = "position:fixed;top:0;left:0;opacity:0";
+    t.style.cssText = "position:fixed;top:0;opacity:0";
     d.body.appendChild(t);
     t.select();
     let ok = false;
-    try { ok = d.execCommand("copy"); } catch (e) { ok = false; }
+    try { ok = d.execCommand("copy"); } catch (e) { /* unsupported */ }
     t.remove();
     return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
   };
-  const copy = (text) => (navigator.clipboard && window.isSecureContext
+  const copy = (text) => (navigator.clipboard && isSecureContext
     ? navigator.clipboard.writeText(text).catch(() => fallbackCopy(text))
     : fallbackCopy(text));
   $$("main pre").forEach((pre) => {
@@ -160,12 +160,11 @@
   $$("main li > input[type='checkbox']").forEach((c) => {
     if (!c.labels.length && !c.hasAttribute("aria-label")) c.setAttribute("aria-label", c.checked ? "Done" : "Not done");
   });
+  // Blocks that scroll must be reachable with the keyboard.
   const focusable = () => $$("main pre, main .table-wrap").forEach((el) => {
-    if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
-      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
-    }
+    if (!el.hasAttribute("tabindex") && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) el.tabIndex = 0;
   });
   focusable();
   let rt = 0;
-  window.addEventListener("resize", () => { clearTimeout(rt); rt = setTimeout(focusable, 200); });
+  addEventListener("resize", () => { clearTimeout(rt); rt = setTimeout(focusable, 200); });
 })();
