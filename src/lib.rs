@@ -5,13 +5,16 @@
 //! (the matrix) -> [`render`] (templates) -> [`site`] (the pipeline and output). [`serve`] wraps
 //! the pipeline in a development server.
 
+pub mod check;
 pub mod compare;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod highlight;
+pub mod init;
 pub mod markdown;
 pub mod render;
 pub mod search;
 pub mod site;
+pub mod term;
 pub mod urls;

@@ -205,6 +205,12 @@ pub fn generate_cached(options: &BuildOptions, cache: &mut RenderCache) -> Resul
     generate_with(options, config, cache)
 }
 
+/// Builds the site in memory with settings the caller already loaded and adjusted (`archsite
+/// check` turns broken links into warnings this way, to get past them and report everything).
+pub fn generate_from_config(options: &BuildOptions, config: Config) -> Result<Generated> {
+    generate_with(options, config, &mut RenderCache::default())
+}
+
 /// Markdown results kept between builds of the dev server, with the highlighter (and its
 /// loaded syntax definitions).
 #[derive(Default)]

@@ -1,0 +1,809 @@
+//! `archsite check`: every problem of a site, reported by file and line, nothing written.
+//!
+//! The check runs the whole build in memory ([`site::generate_from_config`]) with broken links
+//! turned into warnings, so one broken link does not hide the rest, then gives them back the
+//! severity the site's `broken_links` setting asks for. On top of what a build reports it looks
+//! for what a build lets through: images without alt text, pages with the same title, Pros /
+//! Cons lists and table columns that the matrix leaves out because they name no subject,
+//! subjects no note says anything about, and pages no link reaches. External links are listed,
+//! never fetched.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use rayon::prelude::*;
+
+use crate::config::{Config, LinkPolicy, CONFIG_FILE};
+use crate::content::{Content, Document, LoadOptions};
+use crate::error::{line_of, Problem, Severity};
+use crate::markdown::extract::words;
+use crate::markdown::{self, shortcodes, LinkTarget, Rules};
+use crate::site::{self, BuildOptions, FileData, Generated};
+use crate::term::{Style, Verbosity};
+use crate::urls::{is_external, UrlBuilder};
+
+/// A link to another site, found in a page; listed, never fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalLink {
+    /// The page's file, relative to the site root.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// The URL as written.
+    pub url: String,
+}
+
+/// Everything a check found.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    /// Every problem, sorted by file, then line.
+    pub problems: Vec<Problem>,
+    /// Every external link, in page order.
+    pub external: Vec<ExternalLink>,
+    /// Number of pages checked.
+    pub pages: usize,
+    /// Number of sections checked.
+    pub sections: usize,
+}
+
+impl CheckReport {
+    /// Number of errors.
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    /// Number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == severity)
+            .count()
+    }
+
+    /// The report as printed: problems grouped under their file, then a summary.
+    pub fn render(&self, style: Style, verbosity: Verbosity) -> String {
+        let mut out = String::new();
+        let shown: Vec<&Problem> = self
+            .problems
+            .iter()
+            .filter(|p| verbosity > Verbosity::Quiet || p.severity == Severity::Error)
+            .collect();
+        let mut current: Option<&Path> = None;
+        for p in &shown {
+            if current != Some(p.file.as_path()) {
+                if current.is_some() {
+                    out.push('\n');
+                }
+                out.push_str(&style.bold(&p.file.display().to_string()));
+                out.push('\n');
+                current = Some(p.file.as_path());
+            }
+            out.push_str("  ");
+            out.push_str(&style.problem(p));
+            out.push('\n');
+        }
+        if verbosity == Verbosity::Quiet {
+            return out;
+        }
+        if !shown.is_empty() {
+            out.push('\n');
+        }
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
+        let found = match (self.errors(), self.warnings()) {
+            (0, 0) => style.green("no problems"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        };
+        out.push_str(&format!(
+            "Checked {} and {}: {found}.\n",
+            plural(self.pages, "page"),
+            plural(self.sections, "section"),
+        ));
+        if !self.external.is_empty() {
+            let hint = if verbosity == Verbosity::Verbose {
+                ":"
+            } else {
+                " (--verbose lists them)."
+            };
+            out.push_str(&format!(
+                "{}, not fetched{hint}\n",
+                plural(self.external.len(), "external link")
+            ));
+            if verbosity == Verbosity::Verbose {
+                for l in &self.external {
+                    out.push_str(&format!(
+                        "  {} {}\n",
+                        style.dim(&format!("{}:{}", l.file.display(), l.line)),
+                        l.url
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks the site at `options.root` without writing anything.
+pub fn check(options: &BuildOptions) -> CheckReport {
+    let mut report = CheckReport::default();
+    let config = match site::load_config(options) {
+        Ok(c) => c,
+        Err(e) => {
+            report.problems = e.problems;
+            report.sort();
+            return report;
+        }
+    };
+    // A front matter error stops here, as it stops a build: nothing after it can be trusted.
+    let content = match Content::load(
+        &options.root,
+        &config.title,
+        LoadOptions {
+            drafts: options.drafts,
+        },
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            report.problems = e.problems;
+            report.sort();
+            return report;
+        }
+    };
+    let rules = Rules::new(&config.compare, String::new());
+    let per_doc: Vec<Vec<Problem>> = content
+        .docs
+        .par_iter()
+        .map(|d| {
+            let mut found = missing_alt_text(d);
+            found.extend(comparison_material(d, &config, &rules));
+            found
+        })
+        .collect();
+    report.problems.extend(per_doc.into_iter().flatten());
+    report
+        .problems
+        .extend(duplicate_titles(&content, &options.root));
+
+    let policy = config.broken_links;
+    let mut lenient = config.clone();
+    lenient.broken_links = LinkPolicy::Warn;
+    // With links lenient, the only warnings the build makes are broken links and anchors.
+    let link_severity = |mut p: Problem| {
+        if p.severity == Severity::Warning && policy == LinkPolicy::Error {
+            p.severity = Severity::Error;
+        }
+        p
+    };
+    match site::generate_from_config(options, lenient) {
+        Ok(g) => {
+            report.pages = g.pages;
+            report.sections = g.sections;
+            report
+                .problems
+                .extend(g.warnings.iter().cloned().map(link_severity));
+            report
+                .problems
+                .extend(unused_subjects(&g, &options.root.join(CONFIG_FILE)));
+            report.problems.extend(orphan_pages(&g));
+            report.external = external_links(&g);
+        }
+        Err(e) => {
+            report.pages = content
+                .docs
+                .iter()
+                .filter(|d| d.kind == crate::content::Kind::Page)
+                .count();
+            report.sections = content.docs.len() - report.pages;
+            report
+                .problems
+                .extend(e.problems.into_iter().map(link_severity));
+        }
+    }
+    report.sort();
+    report
+}
+
+impl CheckReport {
+    fn sort(&mut self) {
+        self.problems.sort_by(|a, b| {
+            (&a.file, a.line, a.severity, &a.message)
+                .cmp(&(&b.file, b.line, b.severity, &b.message))
+        });
+        self.problems.dedup();
+    }
+}
+
+/// The markdown of a document as the renderer parses it: shortcodes replaced by placeholders
+/// (lines kept), or `None` when a shortcode is malformed (the build reports that).
+fn parsed_body(d: &Document) -> Option<(String, Vec<shortcodes::Call>)> {
+    shortcodes::extract(&d.body).ok()
+}
+
+/// Images without alt text: markdown images, `img` shortcodes and raw `<img>` tags.
+fn missing_alt_text(d: &Document) -> Vec<Problem> {
+    let Some((text, calls)) = parsed_body(d) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let warn = |line: usize, src: &str| {
+        Problem::warning(
+            &d.file,
+            Some(line),
+            format!(
+                "image `{src}` has no alt text; describe what it shows for readers who cannot see it"
+            ),
+        )
+    };
+    for call in calls.iter().filter(|c| c.name == "img") {
+        if call.kw.get("alt").is_none_or(|a| a.trim().is_empty()) {
+            let src = call.kw.get("src").map(String::as_str).unwrap_or("");
+            out.push(warn(call.line + d.body_line_offset, src));
+        }
+    }
+    let line = |offset: usize| line_of(&text, offset) + d.body_line_offset;
+    let mut image: Option<(String, usize, String)> = None;
+    for (event, range) in Parser::new_ext(&text, markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image = Some((dest_url.to_string(), range.start, String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, alt)) = image.as_mut() {
+                    alt.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((src, start, alt)) = image.take() {
+                    if alt.trim().is_empty() {
+                        out.push(warn(line(start), &src));
+                    }
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => {
+                for (at, src) in img_tags_without_alt(&h) {
+                    out.push(warn(line(range.start + at), &src));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `<img>` tags with no `alt` attribute in a piece of HTML: (offset, src). An explicit `alt=""`
+/// marks a decorative image and is fine.
+fn img_tags_without_alt(html: &str) -> Vec<(usize, String)> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<img") {
+        let start = from + i;
+        let end = lower[start..]
+            .find('>')
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
+        let tag = &lower[start..end];
+        let has_alt = tag.match_indices("alt").any(|(k, _)| {
+            tag[..k].ends_with(char::is_whitespace)
+                && tag[k + 3..].starts_with(['=', ' ', '>', '/'])
+        });
+        if !has_alt {
+            let src = attribute(&html[start..end], "src").unwrap_or_default();
+            out.push((start, src));
+        }
+        from = end.max(start + 4);
+    }
+    out
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let at = lower.find(&format!("{name}="))?;
+    let rest = &tag[at + name.len() + 1..];
+    let value = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next().unwrap_or(""),
+        _ => rest
+            .split(|c: char| c.is_whitespace() || c == '>')
+            .next()
+            .unwrap_or(""),
+    };
+    Some(value.to_string())
+}
+
+/// Pages and sections sharing a title, which readers and search results cannot tell apart.
+fn duplicate_titles(content: &Content, root: &Path) -> Vec<Problem> {
+    let mut by_title: BTreeMap<String, Vec<&Document>> = BTreeMap::new();
+    for d in &content.docs {
+        by_title
+            .entry(d.title.trim().to_lowercase())
+            .or_default()
+            .push(d);
+    }
+    let mut out = Vec::new();
+    for docs in by_title.values().filter(|v| v.len() > 1) {
+        for d in docs {
+            let others: Vec<String> = docs
+                .iter()
+                .filter(|o| o.rel != d.rel)
+                .map(|o| o.file.display().to_string())
+                .collect();
+            out.push(Problem::warning(
+                &d.file,
+                title_line(root, d),
+                format!(
+                    "title `{}` is also the title of {}; readers and search results cannot tell them apart",
+                    d.title,
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The line that sets a document's title: its front matter `title`, or its `# heading`.
+fn title_line(root: &Path, d: &Document) -> Option<usize> {
+    let text = std::fs::read_to_string(root.join(&d.file)).ok()?;
+    let mut lines = text.lines().enumerate();
+    let fence = text.lines().next().map(str::trim_end);
+    if let Some(fence @ ("---" | "+++")) = fence {
+        lines.next();
+        for (i, line) in lines.by_ref() {
+            let t = line.trim_end();
+            if t == fence {
+                break;
+            }
+            let key = t.split([':', '=']).next().unwrap_or("").trim();
+            if key == "title" && !line.starts_with(char::is_whitespace) {
+                return Some(i + 1);
+            }
+        }
+    }
+    lines
+        .find(|(_, l)| l.trim_start().starts_with("# "))
+        .map(|(i, _)| i + 1)
+}
+
+/// The label word a text introduces (`Pros`), from the site's label lists.
+fn label_of(config: &Config, text: &str) -> Option<String> {
+    let t = words(text).join(" ");
+    if t.is_empty() {
+        return None;
+    }
+    let labels = &config.compare.labels;
+    [&labels.pros, &labels.cons, &labels.use_cases]
+        .into_iter()
+        .flatten()
+        .find(|l| words(l).join(" ") == t)
+        .cloned()
+}
+
+/// Comparison material the matrix leaves out: labelled lists under no subject heading, and
+/// comparison-table columns whose header names no subject.
+fn comparison_material(d: &Document, config: &Config, rules: &Rules) -> Vec<Problem> {
+    if !config.compare.enabled {
+        return Vec::new();
+    }
+    let Some((text, _)) = parsed_body(d) else {
+        return Vec::new();
+    };
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(&text, markdown::options())
+        .into_offset_iter()
+        .collect();
+    let line = |offset: usize| line_of(&text, offset) + d.body_line_offset;
+    let declared: Vec<&str> = config
+        .compare
+        .subjects
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    // (level, subject, label, heading text)
+    let mut scope: Vec<(u8, Option<String>, Option<String>, String)> = Vec::new();
+    let mut pending: Option<String> = None;
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i].0 {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let end = matching_end(&events, i);
+                let heading = plain_text(&events[i + 1..end]);
+                let lvl = *level as u8;
+                while scope.last().is_some_and(|(l, ..)| *l >= lvl) {
+                    scope.pop();
+                }
+                scope.push((
+                    lvl,
+                    rules.heading_subject(&heading).map(str::to_string),
+                    label_of(config, &heading),
+                    heading,
+                ));
+                pending = None;
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::Paragraph) => {
+                let end = matching_end(&events, i);
+                let inner = &events[i + 1..end];
+                let text = plain_text(inner);
+                let emphasised = inner
+                    .iter()
+                    .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
+                let shaped =
+                    !text.is_empty() && text.len() <= 40 && (emphasised || text.ends_with(':'));
+                pending = if shaped {
+                    label_of(config, &text)
+                } else {
+                    None
+                };
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::List(_)) => {
+                let end = matching_end(&events, i);
+                let label = pending
+                    .take()
+                    .or_else(|| scope.last().and_then(|(_, _, l, _)| l.clone()));
+                let in_scope = scope.iter().any(|(_, s, ..)| s.is_some());
+                if let (Some(label), false) = (label, in_scope) {
+                    let why = if declared.is_empty() {
+                        "site.toml declares no subjects ([[compare.subjects]]), so there is no matrix; declare what you compare, or set compare.enabled = false".to_string()
+                    } else {
+                        let heading = scope
+                            .iter()
+                            .rev()
+                            .map(|(_, _, _, h)| format!("under `{h}`, which names no subject"))
+                            .next()
+                            .unwrap_or_else(|| "under no heading".into());
+                        format!(
+                            "it is {heading}; put it under a heading that names one of: {}",
+                            declared.join(", ")
+                        )
+                    };
+                    out.push(Problem::warning(
+                        &d.file,
+                        Some(line(events[i].1.start)),
+                        format!("`{label}` list is left out of the matrix: {why}"),
+                    ));
+                }
+                i = end + 1;
+                continue;
+            }
+            Event::Start(Tag::Table(_)) => {
+                let end = matching_end(&events, i);
+                if rules.active() {
+                    out.extend(table_columns(
+                        d,
+                        &events[i..=end],
+                        rules,
+                        &declared,
+                        line(events[i].1.start),
+                    ));
+                }
+                pending = None;
+                i = end + 1;
+                continue;
+            }
+            Event::Start(_) => pending = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// In a comparison table (a header cell names a subject), the other header cells that name none.
+fn table_columns(
+    d: &Document,
+    table: &[(Event, std::ops::Range<usize>)],
+    rules: &Rules,
+    declared: &[&str],
+    line: usize,
+) -> Vec<Problem> {
+    let mut head: Vec<String> = Vec::new();
+    let mut j = 0;
+    while j < table.len() {
+        match table[j].0 {
+            Event::Start(Tag::TableCell) => {
+                let end = matching_end(table, j);
+                head.push(plain_text(&table[j + 1..end]));
+                j = end;
+            }
+            Event::End(TagEnd::TableHead) => break,
+            _ => {}
+        }
+        j += 1;
+    }
+    let cells = head.iter().skip(1);
+    if !cells.clone().any(|c| rules.cell_subject(c).is_some()) {
+        return Vec::new();
+    }
+    cells
+        .filter(|c| !c.trim().is_empty() && rules.cell_subject(c).is_none())
+        .map(|c| {
+            Problem::warning(
+                &d.file,
+                Some(line),
+                format!(
+                    "table column `{c}` names no subject, so its cells are left out of the matrix; declare it in site.toml or add it as an alias of one of: {}",
+                    declared.join(", ")
+                ),
+            )
+        })
+        .collect()
+}
+
+fn matching_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (k, (e, _)) in events.iter().enumerate().skip(start) {
+        match e {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return k;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len().saturating_sub(1)
+}
+
+fn plain_text(events: &[(Event, std::ops::Range<usize>)]) -> String {
+    let mut s = String::new();
+    for (e, _) in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+/// Subjects declared in `site.toml` that no statement is about: an empty matrix column.
+fn unused_subjects(g: &Generated, config_file: &Path) -> Vec<Problem> {
+    let compare = &g.config.compare;
+    if !compare.enabled {
+        return Vec::new();
+    }
+    let used: HashSet<&str> = g
+        .rendered
+        .iter()
+        .flat_map(|r| r.statements.iter().map(|s| s.subject.as_str()))
+        .collect();
+    let text = std::fs::read_to_string(config_file).unwrap_or_default();
+    compare
+        .subjects
+        .iter()
+        .filter(|s| !used.contains(s.id.as_str()))
+        .map(|s| {
+            let line = text
+                .lines()
+                .position(|l| {
+                    let t: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                    t == format!("id=\"{}\"", s.id) || t == format!("id='{}'", s.id)
+                })
+                .map(|i| i + 1);
+            Problem::warning(
+                CONFIG_FILE,
+                line,
+                format!(
+                    "subject `{}` ({}) is declared, but no Pros / Cons / Use cases list or comparison table is about it, so its matrix column is empty",
+                    s.id, s.name
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Pages that no link in the built site reaches from the home page: not the menu, the
+/// sidebar (with its full tree in the nav JSON), a section listing, nor any page's text.
+fn orphan_pages(g: &Generated) -> Vec<Problem> {
+    let urls = UrlBuilder::new(&g.config.base_url);
+    let html: HashMap<&str, &[u8]> = g
+        .files
+        .iter()
+        .filter_map(|f| match &f.data {
+            FileData::Bytes(b) if f.path.ends_with(".html") => {
+                Some((f.path.as_str(), b.as_slice()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let visit = |path: String, seen: &mut HashSet<String>, queue: &mut VecDeque<String>| {
+        if html.contains_key(path.as_str()) && seen.insert(path.clone()) {
+            queue.push_back(path);
+        }
+    };
+    visit("index.html".into(), &mut seen, &mut queue);
+    // The sidebar's full tree, which the theme's script loads on demand.
+    for f in &g.files {
+        if f.path.starts_with("assets/nav.") && f.path.ends_with(".json") {
+            if let FileData::Bytes(b) = &f.data {
+                for url in json_urls(b) {
+                    if let Some(p) = output_path(&urls, "", &url) {
+                        visit(p, &mut seen, &mut queue);
+                    }
+                }
+            }
+        }
+    }
+    while let Some(page) = queue.pop_front() {
+        let Some(bytes) = html.get(page.as_str()) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(bytes);
+        for href in hrefs(&text) {
+            if let Some(p) = output_path(&urls, &page, &href) {
+                let candidates = [p.clone(), format!("{}/index.html", p.trim_end_matches('/'))];
+                for c in candidates {
+                    visit(c, &mut seen, &mut queue);
+                }
+            }
+        }
+    }
+    g.content
+        .docs
+        .iter()
+        .skip(1)
+        .filter(|d| !seen.contains(&format!("{}index.html", d.site_path)))
+        .map(|d| {
+            Problem::warning(
+                &d.file,
+                None,
+                format!(
+                    "orphan page: no link reaches {} from the home page (not the menu, the sidebar, a section listing nor another page)",
+                    urls.path(&d.site_path)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Every `"url": "..."` value in a JSON document.
+fn json_urls(bytes: &[u8]) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map {
+                    match child {
+                        serde_json::Value::String(s) if k == "url" => out.push(s.clone()),
+                        other => walk(other, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        walk(&v, &mut out);
+    }
+    out
+}
+
+/// The `href` values of an HTML document, with entities decoded.
+fn hrefs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for quote in ['"', '\''] {
+        let open = format!("href={quote}");
+        let mut rest = html;
+        while let Some(i) = rest.find(&open) {
+            rest = &rest[i + open.len()..];
+            if let Some(end) = rest.find(quote) {
+                out.push(
+                    rest[..end]
+                        .replace("&#x2F;", "/")
+                        .replace("&#47;", "/")
+                        .replace("&amp;", "&"),
+                );
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+/// The output file an `href` on the page at output path `from` points to, if it is in the site.
+fn output_path(urls: &UrlBuilder, from: &str, href: &str) -> Option<String> {
+    if is_external(href) || href.starts_with('#') {
+        return None;
+    }
+    let path = href.split(['#', '?']).next().unwrap_or("");
+    let site_path = if let Some(abs) = path.strip_prefix('/') {
+        urls.strip_base(&format!("/{abs}"))?.to_string()
+    } else {
+        let folder = from.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
+        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        let mut joined = parts.join("/");
+        if path.ends_with('/') && !joined.is_empty() {
+            joined.push('/');
+        }
+        joined
+    };
+    Some(if site_path.is_empty() || site_path.ends_with('/') {
+        format!("{site_path}index.html")
+    } else {
+        site_path
+    })
+}
+
+/// Every link to another site, by page and line.
+fn external_links(g: &Generated) -> Vec<ExternalLink> {
+    g.content
+        .docs
+        .iter()
+        .zip(&g.rendered)
+        .flat_map(|(d, r)| {
+            r.links.iter().filter_map(move |l| match &l.target {
+                LinkTarget::External(url) => Some(ExternalLink {
+                    file: d.file.clone(),
+                    line: l.line,
+                    url: url.clone(),
+                }),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn img_tags_need_an_alt_attribute() {
+        let found = img_tags_without_alt("<p><img src=\"a.png\"> <img src='b.png' alt=\"\"></p>");
+        assert_eq!(found, vec![(3, "a.png".to_string())]);
+        assert!(img_tags_without_alt("<IMG ALT=\"x\" SRC=\"c.png\">").is_empty());
+        assert_eq!(
+            img_tags_without_alt("<img data-alt=\"x\" src=d.png>")[0].1,
+            "d.png"
+        );
+    }
+
+    #[test]
+    fn hrefs_resolve_to_output_files() {
+        let urls = UrlBuilder::new("https://u.github.io/sub/");
+        assert_eq!(
+            output_path(&urls, "notes/a/index.html", "/sub/notes/b/#x").as_deref(),
+            Some("notes/b/index.html")
+        );
+        assert_eq!(
+            output_path(&urls, "notes/a/index.html", "../c/").as_deref(),
+            Some("notes/c/index.html")
+        );
+        assert_eq!(output_path(&urls, "index.html", "/other/x/"), None);
+        assert_eq!(
+            output_path(&urls, "index.html", "https://example.com/"),
+            None
+        );
+        assert_eq!(
+            hrefs("<a href=\"/a/\">x</a><a class=y href='b&amp;c'>"),
+            vec!["/a/", "b&c"]
+        );
+    }
+}
