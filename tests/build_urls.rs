@@ -67,8 +67,7 @@ fn the_crawler_reports_bad_links() {
         ),
         ("out/a/index.html", "<h2 id=\"here\">A</h2>"),
     ]);
-    let out = site.root.join("out");
-    let mut crawler = Crawler::new(&out, SUB);
+    let mut crawler = Crawler::new(&site.root.join("out"), SUB);
     crawler.crawl();
     let all = crawler.problems.join("\n");
     for needle in [

@@ -383,8 +383,8 @@ pub fn ids(html: &str) -> HashSet<String> {
 
 /// Link crawler over a built site: every internal URL must carry the base path and lead to an
 /// existing file (and, with a `#fragment` into an HTML page, to an existing id).
-pub struct Crawler<'a> {
-    out: &'a Path,
+pub struct Crawler {
+    out: PathBuf,
     /// `https://host` or empty.
     origin: String,
     /// `/` or `/sub/`.
@@ -396,9 +396,9 @@ pub struct Crawler<'a> {
     pub checked: usize,
 }
 
-impl<'a> Crawler<'a> {
+impl Crawler {
     /// A crawler for the site in `out`, built for `base_url` (`https://host/sub/` or `/sub/`).
-    pub fn new(out: &'a Path, base_url: &str) -> Self {
+    pub fn new(out: &Path, base_url: &str) -> Self {
         let (origin, base_path) = match base_url.find("://") {
             Some(i) => {
                 let after = &base_url[i + 3..];
@@ -413,7 +413,7 @@ impl<'a> Crawler<'a> {
             base_path
         };
         Crawler {
-            out,
+            out: out.to_path_buf(),
             origin,
             base_path,
             ids: HashMap::new(),
@@ -424,8 +424,8 @@ impl<'a> Crawler<'a> {
 
     /// Checks every HTML, XML, JSON and text file of the site.
     pub fn crawl(&mut self) {
-        for path in walk(self.out) {
-            let rel = rel_path(&path, self.out);
+        for path in walk(&self.out) {
+            let rel = rel_path(&path, &self.out);
             let ext = path
                 .extension()
                 .map(|e| e.to_string_lossy().to_string())
@@ -435,7 +435,7 @@ impl<'a> Crawler<'a> {
                 "xml" => self.xml_file(&rel),
                 "json" => self.json_file(&rel),
                 "txt" if rel == "robots.txt" => {
-                    let text = read_text(self.out, &rel);
+                    let text = read_text(&self.out, &rel);
                     for line in text.lines() {
                         if let Some(url) = line.strip_prefix("Sitemap:") {
                             self.url(&rel, url.trim(), true);
@@ -448,7 +448,7 @@ impl<'a> Crawler<'a> {
     }
 
     fn html_file(&mut self, rel: &str) {
-        let html = read_text(self.out, rel);
+        let html = read_text(&self.out, rel);
         let own_ids = ids(&html);
         for tag in tags(&html) {
             for (name, value) in &tag.attrs {
@@ -482,7 +482,7 @@ impl<'a> Crawler<'a> {
     }
 
     fn xml_file(&mut self, rel: &str) {
-        let text = read_text(self.out, rel);
+        let text = read_text(&self.out, rel);
         for open in ["<loc>", "<id>"] {
             let close = open.replace('<', "</");
             let mut rest = text.as_str();
@@ -521,7 +521,7 @@ impl<'a> Crawler<'a> {
     }
 
     fn json_file(&mut self, rel: &str) {
-        let text = read_text(self.out, rel);
+        let text = read_text(&self.out, rel);
         let value: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
@@ -592,7 +592,7 @@ impl<'a> Crawler<'a> {
         if !file.is_file() {
             self.problems.push(format!(
                 "{place}: `{url}` leads to {}, which was not built",
-                rel_path_lossy(&file, self.out)
+                rel_path_lossy(&file, &self.out)
             ));
             return;
         }
@@ -605,7 +605,7 @@ impl<'a> Crawler<'a> {
                 if !ids.contains(fragment) {
                     self.problems.push(format!(
                         "{place}: `{url}`: {} has no id `{fragment}`",
-                        rel_path_lossy(&file, self.out)
+                        rel_path_lossy(&file, &self.out)
                     ));
                 }
             }
