@@ -291,7 +291,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     result.push((event, range));
                 }
                 Event::Start(Tag::FootnoteDefinition(ref label)) => {
+                    // The definition's id is its label; headings must not take it too.
                     self.out.anchors.insert(label.to_string());
+                    self.used_ids.insert(label.to_string());
                     result.push((event, range));
                 }
                 other => result.push((other, range)),
