@@ -3,17 +3,75 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use archsite::error::Severity;
 use archsite::site::{self, BuildOptions};
+use archsite::term::{self, Stream, Style, Verbosity};
 
 /// A static documentation site generator with cross-linked pros/cons matrices.
 #[derive(Parser)]
-#[command(name = "archsite", version, about, long_about = None)]
+#[command(
+    name = "archsite",
+    version,
+    about,
+    long_about = None,
+    after_help = "Start here:\n  archsite init my-site    a new site with two sample notes and a matrix\n  cd my-site\n  archsite serve           preview with live reload\n\nExit codes: 0 success, 1 build or check errors, 2 bad usage."
+)]
 struct Cli {
+    /// Print errors only.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more detail (check: every external link).
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Colour: auto (only on a terminal, and never when NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--color` values.
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output settings shared by every command.
+#[derive(Clone, Copy)]
+struct Ui {
+    verbosity: Verbosity,
+    out: Style,
+    err: Style,
+}
+
+impl Ui {
+    fn from(cli: &Cli) -> Ui {
+        let choice = match cli.color {
+            ColorArg::Auto => term::ColorChoice::Auto,
+            ColorArg::Always => term::ColorChoice::Always,
+            ColorArg::Never => term::ColorChoice::Never,
+        };
+        let verbosity = if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        Ui {
+            verbosity,
+            out: Style::detect(choice, Stream::Stdout),
+            err: Style::detect(choice, Stream::Stderr),
+        }
+    }
+
+    fn quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
 }
 
 #[derive(Subcommand)]
@@ -36,11 +94,52 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Create a new site (settings, sample notes, a matrix, a GitHub Pages workflow).
+    #[command(
+        after_help = "Example:\n  archsite init my-site\n  cd my-site\n  archsite serve\n\nThe folder must be new or empty (a .git folder is allowed); nothing is ever overwritten."
+    )]
+    Init {
+        /// Folder to create the site in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check the site as a build would, and more, without writing anything.
+    #[command(
+        after_help = "Example:\n  archsite check --root my-site --verbose\n\nReports broken links and anchors, front matter errors, images without alt text, duplicate titles,\nPros / Cons lists the matrix leaves out, unused subjects and orphan pages, by file and line.\nExternal links are counted (listed with --verbose), never fetched. Exits 1 when there is an error."
+    )]
+    Check {
+        /// Site root: the folder holding site.toml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  archsite completions bash > ~/.local/share/bash-completion/completions/archsite\n  archsite completions zsh > ~/.zfunc/_archsite\n  archsite completions fish > ~/.config/fish/completions/archsite.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let ui = Ui::from(&cli);
     match cli.command {
+        Command::Init { dir } => init(&dir, ui),
+        Command::Check { root, drafts } => check(root, drafts, ui),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "archsite",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
         Command::Build {
             root,
             output,
@@ -55,10 +154,11 @@ fn main() -> ExitCode {
             };
             match site::build(&options) {
                 Ok(report) => {
-                    for w in &report.warnings {
-                        eprintln!("{w}");
-                    }
-                    println!(
+                    if !ui.quiet() {
+                        for w in &report.warnings {
+                            eprintln!("{}", ui.err.problem(w));
+                        }
+                        println!(
                         "Built {} pages and {} sections in {} ms into {} ({} files, {} changed)",
                         report.pages,
                         report.sections,
@@ -67,6 +167,7 @@ fn main() -> ExitCode {
                         report.files,
                         report.changed
                     );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -75,7 +176,11 @@ fn main() -> ExitCode {
                         .iter()
                         .filter(|p| p.severity == Severity::Error)
                         .count();
-                    eprintln!("{e}");
+                    for p in &e.problems {
+                        if p.severity == Severity::Error || !ui.quiet() {
+                            eprintln!("{}", ui.err.problem(p));
+                        }
+                    }
                     eprintln!(
                         "Build failed: {errors} error(s); the previous output was left as it was."
                     );
@@ -83,5 +188,47 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `archsite init DIR`.
+fn init(dir: &std::path::Path, ui: Ui) -> ExitCode {
+    match archsite::init::init(dir) {
+        Ok(report) => {
+            if !ui.quiet() {
+                println!(
+                    "Created a new site in {} ({} files). Next, run:\n",
+                    report.root.display(),
+                    report.files.len()
+                );
+                for c in archsite::init::next_commands(dir) {
+                    println!("  {}", ui.out.bold(&c));
+                }
+                println!(
+                    "\nthen open the address it prints. `archsite build` writes the site to public/;\n.github/workflows/pages.yml deploys it to GitHub Pages on every push."
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(p) => {
+            eprintln!("{}", ui.err.problem(&p));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `archsite check`.
+fn check(root: PathBuf, drafts: bool, ui: Ui) -> ExitCode {
+    let options = BuildOptions {
+        root,
+        drafts,
+        ..BuildOptions::default()
+    };
+    let report = archsite::check::check(&options);
+    print!("{}", report.render(ui.out, ui.verbosity));
+    if report.errors() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
