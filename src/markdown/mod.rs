@@ -338,7 +338,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
         let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
         // (level, subject, label from a heading)
         let mut scope: Vec<(u8, Option<String>, Option<StatementKind>)> = Vec::new();
-        let mut pending_label: Option<StatementKind> = None;
+        // The label paragraph just before a list: `Some(None)` for an emphasised label that is
+        // not a configured one ("**Workarounds:**"), which keeps a label heading's kind off it.
+        let mut pending_label: Option<Option<StatementKind>> = None;
         let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
         let mut i = 0;
         while i < events.len() {
@@ -406,10 +408,12 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     let inner = &events[i + 1..end];
                     pending_label = None;
                     if self.env.rules.active() && is_label_shape(inner) {
-                        if let Some(kind) = self.env.rules.label_kind(&plain_text(inner)) {
-                            if current_subject(&scope).is_some() {
-                                pending_label = Some(kind);
+                        match self.env.rules.label_kind(&plain_text(inner)) {
+                            Some(kind) if current_subject(&scope).is_some() => {
+                                pending_label = Some(Some(kind));
                             }
+                            None if is_emphasised(inner) => pending_label = Some(None),
+                            _ => {}
                         }
                     }
                     let para = plain_text(inner);
@@ -425,7 +429,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 Event::Start(Tag::List(_)) => {
                     let end = matching_end(&events, i);
                     let heading_label = scope.last().and_then(|(_, _, l)| l.clone());
-                    let kind = pending_label.take().or(heading_label);
+                    let kind = pending_label.take().unwrap_or(heading_label);
                     match (kind, current_subject(&scope)) {
                         (Some(kind), Some(subject)) => {
                             let subject = subject.to_string();
@@ -964,6 +968,17 @@ fn is_label_shape(inner: &[Ev]) -> bool {
         .iter()
         .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
     emphasised || text.ends_with(':')
+}
+
+/// The whole paragraph is bold or italic text.
+fn is_emphasised(inner: &[Ev]) -> bool {
+    matches!(
+        inner.first(),
+        Some((Event::Start(Tag::Strong | Tag::Emphasis), _))
+    ) && matches!(
+        inner.last(),
+        Some((Event::End(TagEnd::Strong | TagEnd::Emphasis), _)) | Some((Event::Text(_), _))
+    )
 }
 
 fn current_subject(scope: &[(u8, Option<String>, Option<StatementKind>)]) -> Option<&str> {
