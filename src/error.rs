@@ -155,20 +155,23 @@ pub fn explain_unknown_field(message: &str) -> String {
         return message.to_string();
     };
     let field = &rest[..end];
-    let expected: Vec<&str> = rest[end..]
+    // serde writes "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`, `c`";
+    // some formats leave out the back quotes.
+    let list = rest[end..]
         .split_once("expected")
-        .map(|(_, list)| {
-            list.split(',')
-                .map(|s| {
-                    s.trim()
-                        .trim_start_matches("one of")
-                        .trim()
-                        .trim_matches('`')
-                })
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+        .map(|(_, list)| list)
+        .unwrap_or("");
+    let expected: Vec<&str> = if list.contains('`') {
+        list.split('`').skip(1).step_by(2).collect()
+    } else {
+        list.trim()
+            .trim_start_matches("one of")
+            .split(',')
+            .flat_map(|s| s.split(" or "))
+            .map(str::trim)
+            .collect()
+    };
+    let expected: Vec<&str> = expected.into_iter().filter(|s| !s.is_empty()).collect();
     match closest(field, expected.iter().copied()) {
         Some(best) => format!("unknown key `{field}` (did you mean `{best}`?)"),
         None if !expected.is_empty() => {
@@ -191,6 +194,25 @@ mod tests {
         assert_eq!(
             explain_unknown_field(msg),
             "unknown key `titel` (did you mean `title`?)"
+        );
+    }
+
+    #[test]
+    fn two_valid_keys_are_both_considered() {
+        let msg = "unknown field `drak`, expected `light` or `dark`";
+        assert_eq!(
+            explain_unknown_field(msg),
+            "unknown key `drak` (did you mean `dark`?)"
+        );
+        let msg = "unknown field `tgas`, expected one of title, tags, date";
+        assert_eq!(
+            explain_unknown_field(msg),
+            "unknown key `tgas` (did you mean `tags`?)"
+        );
+        let msg = "unknown field `zzz`, expected `url`";
+        assert_eq!(
+            explain_unknown_field(msg),
+            "unknown key `zzz` (valid keys: url)"
         );
     }
 
