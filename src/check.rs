@@ -104,11 +104,18 @@ impl CheckReport {
             (0, 0) => style.green("no problems"),
             (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
         };
-        out.push_str(&format!(
-            "Checked {} and {}: {found}.\n",
-            plural(self.pages, "page"),
-            plural(self.sections, "section"),
-        ));
+        if self.pages + self.sections == 0 && self.errors() > 0 {
+            // Settings or front matter failed: nothing past them could be checked.
+            out.push_str(&format!(
+                "Stopped early: {found}. Fix these first; the other checks need them fixed.\n"
+            ));
+        } else {
+            out.push_str(&format!(
+                "Checked {} and {}: {found}.\n",
+                plural(self.pages, "page"),
+                plural(self.sections, "section"),
+            ));
+        }
         if !self.external.is_empty() {
             let hint = if verbosity == Verbosity::Verbose {
                 ":"
@@ -154,7 +161,11 @@ pub fn check(options: &BuildOptions) -> CheckReport {
     ) {
         Ok(c) => c,
         Err(e) => {
-            report.problems = e.problems;
+            report.problems = e
+                .problems
+                .into_iter()
+                .map(|p| with_front_matter_line(p, &options.root))
+                .collect();
             report.sort();
             return report;
         }
@@ -209,8 +220,63 @@ pub fn check(options: &BuildOptions) -> CheckReport {
                 .extend(e.problems.into_iter().map(link_severity));
         }
     }
+    // A theme's shortcode template may refuse a missing alt itself; say it once.
+    let build_errors: HashSet<(PathBuf, Option<usize>)> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| (p.file.clone(), p.line))
+        .collect();
+    report.problems.retain(|p| {
+        !(p.severity == Severity::Warning
+            && p.message.starts_with(NO_ALT)
+            && build_errors.contains(&(p.file.clone(), p.line)))
+    });
     report.sort();
     report
+}
+
+/// How alt text warnings begin.
+const NO_ALT: &str = "image `";
+
+/// Gives a front matter problem reported without a line (`` `date: x` is not a date``) the line
+/// of its key.
+fn with_front_matter_line(mut p: Problem, root: &Path) -> Problem {
+    if p.line.is_some() {
+        return p;
+    }
+    let key = p
+        .message
+        .strip_prefix('`')
+        .and_then(|m| m.split_once(':'))
+        .map(|(k, _)| k.to_string());
+    if let Some(key) = key.filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) {
+        if let Ok(text) = std::fs::read_to_string(root.join(&p.file)) {
+            p.line = front_matter_key_line(&text, &key);
+        }
+    }
+    p
+}
+
+/// The 1-based line of a top-level front matter key, in YAML (`key:`) or TOML (`key =`).
+fn front_matter_key_line(text: &str, key: &str) -> Option<usize> {
+    let mut lines = text.lines().enumerate();
+    let fence = lines.next().map(|(_, l)| l.trim_end())?;
+    if fence != "---" && fence != "+++" {
+        return None;
+    }
+    for (i, line) in lines {
+        if line.trim_end() == fence {
+            return None;
+        }
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        if line.split([':', '=']).next().map(str::trim) == Some(key) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 impl CheckReport {
@@ -354,22 +420,13 @@ fn duplicate_titles(content: &Content, root: &Path) -> Vec<Problem> {
 /// The line that sets a document's title: its front matter `title`, or its `# heading`.
 fn title_line(root: &Path, d: &Document) -> Option<usize> {
     let text = std::fs::read_to_string(root.join(&d.file)).ok()?;
-    let mut lines = text.lines().enumerate();
-    let fence = text.lines().next().map(str::trim_end);
-    if let Some(fence @ ("---" | "+++")) = fence {
-        lines.next();
-        for (i, line) in lines.by_ref() {
-            let t = line.trim_end();
-            if t == fence {
-                break;
-            }
-            let key = t.split([':', '=']).next().unwrap_or("").trim();
-            if key == "title" && !line.starts_with(char::is_whitespace) {
-                return Some(i + 1);
-            }
-        }
+    if let Some(line) = front_matter_key_line(&text, "title") {
+        return Some(line);
     }
-    lines
+    let skip = d.body_line_offset;
+    text.lines()
+        .enumerate()
+        .skip(skip)
         .find(|(_, l)| l.trim_start().starts_with("# "))
         .map(|(i, _)| i + 1)
 }
@@ -629,23 +686,31 @@ fn orphan_pages(g: &Generated) -> Vec<Problem> {
         }
     };
     visit("index.html".into(), &mut seen, &mut queue);
-    // The sidebar's full tree, which the theme's script loads on demand.
-    for f in &g.files {
-        if f.path.starts_with("assets/nav.") && f.path.ends_with(".json") {
-            if let FileData::Bytes(b) = &f.data {
-                for url in json_urls(b) {
+    // The sidebar's full tree, which the theme's script loads on demand: it counts as a link
+    // once a reached page refers to it.
+    let mut nav: Option<(String, Vec<String>)> = g.files.iter().find_map(|f| match &f.data {
+        FileData::Bytes(b) if f.path.starts_with("assets/nav.") && f.path.ends_with(".json") => {
+            Some((urls.path(&f.path), json_urls(b)))
+        }
+        _ => None,
+    });
+    while let Some(page) = queue.pop_front() {
+        let Some(bytes) = html.get(page.as_str()) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(bytes);
+        if nav
+            .as_ref()
+            .is_some_and(|(url, _)| text.contains(url.as_str()))
+        {
+            if let Some((_, targets)) = nav.take() {
+                for url in targets {
                     if let Some(p) = output_path(&urls, "", &url) {
                         visit(p, &mut seen, &mut queue);
                     }
                 }
             }
         }
-    }
-    while let Some(page) = queue.pop_front() {
-        let Some(bytes) = html.get(page.as_str()) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(bytes);
         for href in hrefs(&text) {
             if let Some(p) = output_path(&urls, &page, &href) {
                 let candidates = [p.clone(), format!("{}/index.html", p.trim_end_matches('/'))];

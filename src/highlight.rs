@@ -127,6 +127,8 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
         css_for_theme_with_class_style(get(light)?, CLASS_STYLE).map_err(|e| e.to_string())?;
     let dark_css =
         css_for_theme_with_class_style(get(dark)?, CLASS_STYLE).map_err(|e| e.to_string())?;
+    let light_css = readable_colours(&light_css, LIGHT_CODE_BG);
+    let dark_css = readable_colours(&dark_css, DARK_CODE_BG);
     let mut out = String::from("/* light */\n");
     out.push_str(&light_css);
     out.push_str("\n/* dark */\n");
@@ -135,6 +137,63 @@ pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
     out.push_str(&scope_css(&dark_css, "html:not([data-theme=\"light\"]) "));
     out.push_str("}\n");
     Ok(out)
+}
+
+/// Code block background of the default theme in light mode.
+const LIGHT_CODE_BG: [u8; 3] = [0xf6, 0xf8, 0xfa];
+/// Code block background of the default theme in dark mode.
+const DARK_CODE_BG: [u8; 3] = [0x16, 0x1b, 0x22];
+/// Contrast every token colour must reach against the code background (WCAG AA is 4.5).
+const MIN_CONTRAST: f64 = 4.6;
+
+/// Moves every `color: #rrggbb` in `css` towards black or white (whichever the background is
+/// not) until it reaches [`MIN_CONTRAST`] against `bg`. Many bundled syntect themes use comment
+/// and keyword colours below WCAG AA; this keeps their hues while making them readable.
+fn readable_colours(css: &str, bg: [u8; 3]) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(i) = rest.find("color: #") {
+        // Leave `background-color` alone.
+        let is_background = rest[..i].ends_with("background-");
+        out.push_str(&rest[..i + "color: #".len()]);
+        rest = &rest[i + "color: #".len()..];
+        let hex: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+        if is_background || hex.len() != 6 {
+            continue;
+        }
+        let parse = |k: usize| u8::from_str_radix(&hex[k..k + 2], 16).unwrap_or(0);
+        let mut rgb = [parse(0), parse(2), parse(4)];
+        let target = if luminance(bg) > 0.5 { 0.0 } else { 255.0 };
+        let mut step = 0;
+        while contrast(rgb, bg) < MIN_CONTRAST && step < 40 {
+            for c in rgb.iter_mut() {
+                *c = (f64::from(*c) + (target - f64::from(*c)) * 0.08).round() as u8;
+            }
+            step += 1;
+        }
+        out.push_str(&format!("{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]));
+        rest = &rest[6..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn luminance(rgb: [u8; 3]) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+}
+
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    (hi + 0.05) / (lo + 0.05)
 }
 
 /// Prefixes every selector of simple flat CSS with `scope`.
@@ -204,6 +263,16 @@ mod tests {
         let h = Highlighter::new();
         let code = format!("var a = '{}';\n", "x".repeat(MAX_LINE + 1));
         assert!(!h.block("js", &code).contains("hl-"));
+    }
+
+    #[test]
+    fn token_colours_reach_aa_contrast() {
+        let css = readable_colours(".hl-comment { color: #969896; }", LIGHT_CODE_BG);
+        let hex = css.split('#').nth(1).map(|h| &h[..6]).unwrap_or("");
+        let rgb = [0, 2, 4].map(|k| u8::from_str_radix(&hex[k..k + 2], 16).unwrap_or(0));
+        assert!(contrast(rgb, LIGHT_CODE_BG) >= MIN_CONTRAST, "{css}");
+        let kept = readable_colours(".x { background-color: #969896; }", LIGHT_CODE_BG);
+        assert!(kept.contains("#969896"));
     }
 
     #[test]

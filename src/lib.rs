@@ -15,6 +15,7 @@ pub mod init;
 pub mod markdown;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod term;
 pub mod urls;

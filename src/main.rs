@@ -94,6 +94,27 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site in memory and serve it locally; rebuild and reload the browser on changes.
+    #[command(
+        after_help = "Examples:\n  archsite serve\n  archsite serve --root my-site --port 0 --open\n\nServes on 127.0.0.1 only unless --bind says otherwise. Nothing is written to disk. A broken\nedit keeps the last good site served and shows the error in the terminal and in the page.\nSet ARCHSITE_WATCH=poll to poll for changes instead of using file notifications."
+    )]
+    Serve {
+        /// Site root: the folder holding site.toml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on; 0 picks any free port [default: 1111, or the next free one].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on; 0.0.0.0 makes the site reachable from other machines.
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: std::net::IpAddr,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Create a new site (settings, sample notes, a matrix, a GitHub Pages workflow).
     #[command(
         after_help = "Example:\n  archsite init my-site\n  cd my-site\n  archsite serve\n\nThe folder must be new or empty (a .git folder is allowed); nothing is ever overwritten."
@@ -139,6 +160,29 @@ fn main() -> ExitCode {
                 &mut std::io::stdout(),
             );
             ExitCode::SUCCESS
+        }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            drafts,
+            open,
+        } => {
+            let options = archsite::serve::ServeOptions {
+                root,
+                port,
+                bind,
+                drafts,
+                open,
+                quiet: ui.quiet(),
+            };
+            match archsite::serve::run(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Build {
             root,

@@ -682,6 +682,8 @@ fn site_value(config: &Config, urls: &UrlBuilder) -> Value {
         "repo_url": config.repo_url,
         "menu": menu,
         "feed_url": if config.feed { urls.path("atom.xml") } else { String::new() },
+        "feed_type": "application/atom+xml",
+        "tags_url": urls.path("tags/"),
         "search": config.search,
         "build_year": chrono::Utc::now().format("%Y").to_string(),
         "extra": config.extra,

@@ -290,6 +290,23 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     self.out.text.push('\n');
                     result.push((event, range));
                 }
+                Event::TaskListMarker(done) => {
+                    // pulldown-cmark's checkbox has no accessible name; give it one.
+                    let (checked, label) = if done {
+                        (" checked=\"\"", "Done")
+                    } else {
+                        ("", "Not done")
+                    };
+                    result.push((
+                        Event::InlineHtml(
+                            format!(
+                                "<input disabled=\"\" type=\"checkbox\"{checked} aria-label=\"{label}\"/>\n"
+                            )
+                            .into(),
+                        ),
+                        range,
+                    ));
+                }
                 Event::Start(Tag::FootnoteDefinition(ref label)) => {
                     // The definition's id is its label; headings must not take it too.
                     self.out.anchors.insert(label.to_string());

@@ -1,0 +1,493 @@
+//! `archsite serve`: builds the site in memory, serves it over HTTP, and rebuilds and reloads
+//! open pages whenever a source changes.
+//!
+//! - The site is an immutable [`Snapshot`] behind an `Arc`; a rebuild makes a new one and swaps
+//!   the `Arc` whole, so a request never sees a half-built site. Nothing is written to disk.
+//! - Rebuilds go through [`site::generate_cached`] with one [`RenderCache`] kept for the life of
+//!   the server: unchanged documents reuse their markdown, and the output is the same, byte for
+//!   byte, as `archsite build` with the same base URL.
+//! - A pool of worker threads answers requests ([`http`]); each live-reload event stream has a
+//!   thread of its own ([`events`]).
+//! - A failed build keeps the last good site and shows the error in the terminal and, through the
+//!   injected script, in an overlay on every open page; the next good build clears it.
+
+pub mod events;
+pub mod http;
+pub mod paths;
+pub mod snapshot;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::error::BuildError;
+use crate::site::{self, BuildOptions, RenderCache};
+use crate::urls::UrlBuilder;
+
+pub use snapshot::{Failure, Snapshot};
+
+/// The port tried first when none is given; the next free one is taken when it is busy.
+pub const DEFAULT_PORT: u16 = 1111;
+/// How many ports after [`DEFAULT_PORT`] are tried.
+const PORT_TRIES: u16 = 20;
+/// Worker threads always running.
+const CORE_WORKERS: usize = 8;
+/// Upper bound of worker threads, added while all are busy (for example with clients that stopped
+/// reading) and retired after [`EXTRA_WORKER_IDLE`].
+const MAX_WORKERS: usize = 128;
+const EXTRA_WORKER_IDLE: Duration = Duration::from_secs(30);
+/// A reload event lists the changed files up to this many; past that it says "everything".
+const MAX_LISTED_CHANGES: usize = 2000;
+/// Set to `poll` to poll the sources instead of using file notifications.
+pub const WATCH_ENV: &str = "ARCHSITE_WATCH";
+
+/// What `archsite serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Site root.
+    pub root: PathBuf,
+    /// Port; `None` tries [`DEFAULT_PORT`] and the next ones, `Some(0)` takes any free port.
+    pub port: Option<u16>,
+    /// Address to listen on (`127.0.0.1` unless asked otherwise).
+    pub bind: IpAddr,
+    /// Include drafts.
+    pub drafts: bool,
+    /// Open the site in a browser once it is served.
+    pub open: bool,
+    /// Print only the address, warnings and errors (no line per rebuild).
+    pub quiet: bool,
+}
+
+/// What the request handlers share with the builder.
+pub struct State {
+    site: RwLock<Arc<Snapshot>>,
+    /// Live-reload event streams.
+    pub hub: Arc<events::Hub>,
+}
+
+impl State {
+    fn new(site: Snapshot) -> State {
+        State {
+            site: RwLock::new(Arc::new(site)),
+            hub: Arc::new(events::Hub::default()),
+        }
+    }
+
+    /// The site as it is now.
+    pub fn current(&self) -> Arc<Snapshot> {
+        self.site.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn swap(&self, site: Snapshot) {
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
+    }
+}
+
+/// Builds the site again and again, keeping the markdown cache between builds.
+struct Builder {
+    root: PathBuf,
+    drafts: bool,
+    /// `http://127.0.0.1:PORT`.
+    origin: String,
+    cache: RenderCache,
+    /// Makes build ids differ between server runs.
+    nonce: String,
+    generation: u64,
+    last_warnings: String,
+    quiet: bool,
+}
+
+/// A successful build.
+struct Built {
+    snapshot: Snapshot,
+    refused: Vec<String>,
+    warnings: String,
+    warning_count: usize,
+    pages: usize,
+    sections: usize,
+}
+
+impl Builder {
+    fn new(root: PathBuf, drafts: bool, origin: String, quiet: bool) -> Builder {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            ^ u64::from(std::process::id());
+        Builder {
+            root,
+            drafts,
+            origin,
+            cache: RenderCache::default(),
+            nonce: format!("{:x}", nonce & 0xffff_ffff),
+            generation: 0,
+            last_warnings: String::new(),
+            quiet,
+        }
+    }
+
+    fn next_build_id(&mut self) -> String {
+        self.generation += 1;
+        format!("{}-{}", self.nonce, self.generation)
+    }
+
+    /// The base path from site.toml, or `/` when it cannot be read.
+    fn base_path(&self) -> String {
+        Config::load(&self.root)
+            .map(|c| UrlBuilder::new(&c.base_url).base_path().to_string())
+            .unwrap_or_else(|_| "/".into())
+    }
+
+    fn build(&mut self) -> Result<Built, Failure> {
+        let failure = |e: BuildError| Failure {
+            text: e.to_string(),
+            problems: e.problems,
+        };
+        let config = Config::load(&self.root).map_err(failure)?;
+        let base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
+        let options = BuildOptions {
+            root: self.root.clone(),
+            output: None,
+            base_url: Some(format!("{}{}", self.origin, base_path)),
+            drafts: self.drafts,
+        };
+        let generated = site::generate_cached(&options, &mut self.cache).map_err(failure)?;
+        let warnings: Vec<String> = generated.warnings.iter().map(|w| w.to_string()).collect();
+        let (snapshot, refused) =
+            Snapshot::from_output(generated.files, &self.root, &base_path, String::new());
+        Ok(Built {
+            snapshot,
+            refused,
+            warning_count: warnings.len(),
+            warnings: warnings.join("\n"),
+            pages: generated.pages,
+            sections: generated.sections,
+        })
+    }
+
+    /// Prints a build's warnings and refused files; warnings identical to the previous build's
+    /// are only counted.
+    fn report(&mut self, built: &Built) {
+        if built.warning_count > 0 {
+            if built.warnings == self.last_warnings {
+                eprintln!("{} warning(s), as before.", built.warning_count);
+            } else {
+                eprintln!("{}", built.warnings);
+            }
+        }
+        self.last_warnings = built.warnings.clone();
+        for path in &built.refused {
+            eprintln!(
+                "warning: not serving /{path}: its source resolves outside static/ and content/"
+            );
+        }
+    }
+
+    /// The first build: the site, or an empty one carrying the error.
+    fn first(&mut self) -> Snapshot {
+        let start = Instant::now();
+        match self.build() {
+            Ok(mut built) => {
+                self.report(&built);
+                if !self.quiet {
+                    println!(
+                        "Built {} pages and {} sections in {} ms.",
+                        built.pages,
+                        built.sections,
+                        start.elapsed().as_millis()
+                    );
+                }
+                built.snapshot.build_id = self.next_build_id();
+                built.snapshot
+            }
+            Err(failure) => {
+                eprintln!("{}", failure.text);
+                eprintln!(
+                    "Build failed: serving an error page until the problem is fixed (the site reloads by itself)."
+                );
+                let mut empty = Snapshot::empty(&self.base_path(), self.next_build_id());
+                empty.error = Some(Arc::new(failure));
+                empty
+            }
+        }
+    }
+
+    /// Rebuilds after a change, swaps the site in and tells the open pages.
+    fn rebuild(&mut self, state: &State) {
+        let start = Instant::now();
+        let old = state.current();
+        match self.build() {
+            Ok(mut built) => {
+                self.report(&built);
+                let changed = old.changed_paths(&built.snapshot);
+                built.snapshot.build_id = if changed.is_empty() {
+                    old.build_id.clone()
+                } else {
+                    self.next_build_id()
+                };
+                let site = built.snapshot;
+                let base_moved = site.base_path != old.base_path;
+                let urls: Vec<String> = changed
+                    .iter()
+                    .map(|p| format!("{}{}", site.base_path, p))
+                    .collect();
+                let build_id = site.build_id.clone();
+                let base_path = site.base_path.clone();
+                state.swap(site);
+                let ms = start.elapsed().as_millis();
+                let rendered = format!(
+                    "{} of {} documents rendered",
+                    self.cache.misses,
+                    self.cache.misses + self.cache.hits
+                );
+                if changed.is_empty() {
+                    if !self.quiet {
+                        println!("Rebuilt in {ms} ms ({rendered}): no output changed.");
+                    }
+                    if old.error.is_some() {
+                        let data = serde_json::json!({"build": build_id, "changed": []});
+                        state.hub.broadcast("reload", &data.to_string());
+                    }
+                    return;
+                }
+                let css_only = changed.iter().all(|p| p.ends_with(".css"));
+                if !self.quiet {
+                    println!(
+                        "Rebuilt in {ms} ms ({rendered}): {} file(s) changed{}.",
+                        changed.len(),
+                        if css_only { ", stylesheets only" } else { "" }
+                    );
+                }
+                let listed = (urls.len() <= MAX_LISTED_CHANGES).then_some(urls);
+                let data = serde_json::json!({"build": build_id, "changed": listed});
+                state
+                    .hub
+                    .broadcast(if css_only { "css" } else { "reload" }, &data.to_string());
+                if base_moved {
+                    println!("Serving at {}{}", self.origin, base_path);
+                }
+            }
+            Err(failure) => {
+                eprintln!("{}", failure.text);
+                eprintln!(
+                    "Build failed in {} ms: still serving the last good build.",
+                    start.elapsed().as_millis()
+                );
+                let data = failure.to_json().to_string();
+                state.swap(old.with_error(Some(Arc::new(failure))));
+                state.hub.broadcast("error", &data);
+            }
+        }
+    }
+}
+
+/// Binds the listening socket, explaining failures.
+fn bind(addr: IpAddr, port: Option<u16>) -> Result<TcpListener, String> {
+    let explain = |e: std::io::Error, port: u16| -> String {
+        match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "port {port} on {addr} is already in use (is another `archsite serve` running?); choose another with --port N, or --port 0 for any free port"
+            ),
+            std::io::ErrorKind::PermissionDenied => format!(
+                "not allowed to listen on port {port} (ports below 1024 need extra privileges); choose another with --port N"
+            ),
+            std::io::ErrorKind::AddrNotAvailable => {
+                format!("{addr} is not an address of this machine; try --bind 127.0.0.1")
+            }
+            _ => format!("cannot listen on {}: {e}", SocketAddr::new(addr, port)),
+        }
+    };
+    if let Some(port) = port {
+        return TcpListener::bind((addr, port)).map_err(|e| explain(e, port));
+    }
+    for port in DEFAULT_PORT..DEFAULT_PORT + PORT_TRIES {
+        match TcpListener::bind((addr, port)) {
+            Ok(l) => {
+                if port != DEFAULT_PORT {
+                    println!("Port {DEFAULT_PORT} is in use; using port {port} instead.");
+                }
+                return Ok(l);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(explain(e, port)),
+        }
+    }
+    let l = TcpListener::bind((addr, 0)).map_err(|e| explain(e, 0))?;
+    if let Ok(a) = l.local_addr() {
+        println!(
+            "Ports {DEFAULT_PORT}-{} are in use; using port {} instead.",
+            DEFAULT_PORT + PORT_TRIES - 1,
+            a.port()
+        );
+    }
+    Ok(l)
+}
+
+/// The host part of the printed URL: loopback when listening on every interface.
+fn url_host(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".into(),
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) if v6.is_unspecified() => "[::1]".into(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// Counts workers so that a new one is started when every worker is busy.
+struct Pool {
+    total: AtomicUsize,
+    busy: AtomicUsize,
+}
+
+fn start_worker(server: Arc<tiny_http::Server>, state: Arc<State>, pool: Arc<Pool>, core: bool) {
+    let spawned = std::thread::Builder::new()
+        .name("archsite-http".into())
+        .spawn({
+            let pool = pool.clone();
+            move || {
+                loop {
+                    let request = if core {
+                        match server.recv() {
+                            Ok(r) => r,
+                            Err(_) => break,
+                        }
+                    } else {
+                        match server.recv_timeout(EXTRA_WORKER_IDLE) {
+                            Ok(Some(r)) => r,
+                            _ => break,
+                        }
+                    };
+                    let busy = pool.busy.fetch_add(1, Ordering::SeqCst) + 1;
+                    let total = pool.total.load(Ordering::SeqCst);
+                    if busy >= total && total < MAX_WORKERS {
+                        pool.total.fetch_add(1, Ordering::SeqCst);
+                        start_worker(server.clone(), state.clone(), pool.clone(), false);
+                    }
+                    // A bug in one request must not take a worker down with it.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        http::handle(request, &state)
+                    }));
+                    pool.busy.fetch_sub(1, Ordering::SeqCst);
+                }
+                pool.total.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+    if spawned.is_err() {
+        pool.total.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Opens `url` in the desktop's browser when an opener exists; never fails.
+fn open_browser(url: &str) {
+    let openers: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
+        &[("open", &[])]
+    } else if cfg!(windows) {
+        &[("cmd", &["/C", "start", ""])]
+    } else {
+        &[("xdg-open", &[]), ("open", &[])]
+    };
+    for (program, args) in openers {
+        let spawned = std::process::Command::new(program)
+            .args(*args)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut child) = spawned {
+            std::thread::spawn(move || {
+                let _ = child.wait();
+            });
+            return;
+        }
+    }
+    eprintln!("--open: found no program to open a browser with; open {url} by hand.");
+}
+
+fn describe(changed: &BTreeSet<PathBuf>) -> String {
+    let names = changed.iter().map(|p| p.display().to_string());
+    match changed.len() {
+        0 => String::from("(nothing listed)"),
+        1..=3 => names.collect::<Vec<_>>().join(", "),
+        n => format!(
+            "{} and {} more",
+            names.take(2).collect::<Vec<_>>().join(", "),
+            n - 2
+        ),
+    }
+}
+
+/// Runs the dev server until the process is stopped. Returns an error message when it cannot
+/// start (no such folder, port busy).
+pub fn run(options: &ServeOptions) -> Result<(), String> {
+    let root = std::fs::canonicalize(&options.root)
+        .map_err(|e| format!("cannot serve {}: {e}", options.root.display()))?;
+    if !root.is_dir() {
+        return Err(format!("cannot serve {}: not a folder", root.display()));
+    }
+    let listener = bind(options.bind, options.port)?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let origin = format!("http://{}:{}", url_host(local.ip()), local.port());
+
+    let mut builder = Builder::new(root.clone(), options.drafts, origin.clone(), options.quiet);
+    let state = Arc::new(State::new(builder.first()));
+    let server = Arc::new(
+        tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| format!("cannot start the HTTP server: {e}"))?,
+    );
+    let pool = Arc::new(Pool {
+        total: AtomicUsize::new(CORE_WORKERS),
+        busy: AtomicUsize::new(0),
+    });
+    for _ in 0..CORE_WORKERS {
+        start_worker(server.clone(), state.clone(), pool.clone(), true);
+    }
+
+    let url = format!("{origin}{}", state.current().base_path);
+    println!("Serving at {url}");
+    if local.ip().is_unspecified() {
+        println!(
+            "Listening on every network interface ({}): other machines on your network can read this site.",
+            local.ip()
+        );
+    }
+    let _ = std::io::stdout().flush();
+    if options.open {
+        open_browser(&url);
+    }
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let force_poll = std::env::var(WATCH_ENV).is_ok_and(|v| v == "poll");
+    let mut watcher = match watch::SourceWatcher::new(&root, tx, force_poll) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("warning: {e}; changes will not be picked up until the server is restarted.");
+            loop {
+                std::thread::park();
+            }
+        }
+    };
+    if !options.quiet {
+        println!(
+        "Watching content/, templates/, static/ and site.toml for changes{}. Press Ctrl-C to stop.",
+        if watcher.polling { " (polling)" } else { "" }
+    );
+    }
+    let _ = std::io::stdout().flush();
+    while let Some(changed) = watcher.next_batch(&rx) {
+        if !options.quiet {
+            println!("Changed: {}", describe(&changed));
+        }
+        builder.rebuild(&state);
+        let _ = std::io::stdout().flush();
+    }
+    Ok(())
+}

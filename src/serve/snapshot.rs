@@ -1,0 +1,268 @@
+//! One built site, held in memory and never changed after it is made.
+//!
+//! The server keeps the current [`Snapshot`] behind an `Arc` and swaps the whole `Arc` when a
+//! rebuild finishes, so a request sees either the old site or the new one, never a mix. Files
+//! the build copies as they are (`static/`, content assets) stay on disk; their source path is
+//! canonicalised and checked to lie inside the site's `static/` or `content/` folder, once when
+//! the snapshot is made and again before every read, so a symbolic link can never lead a request
+//! outside the site.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::content::CONTENT_DIR;
+use crate::error::Problem;
+use crate::site::{FileData, OutputFile, STATIC_DIR};
+
+/// The bytes of one served file.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Generated in memory.
+    Bytes(Arc<Vec<u8>>),
+    /// A source file copied as it is, read from disk when requested.
+    File(SourceFile),
+}
+
+/// A checked source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Canonical path, inside one of the allowed folders.
+    pub path: PathBuf,
+    /// Size when the snapshot was made (used to tell changes apart).
+    pub len: u64,
+    /// Modification time when the snapshot was made.
+    pub modified: Option<SystemTime>,
+}
+
+/// Why a build failed, as shown in the terminal and in the browser overlay.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Every problem, one per line (`content/a.md:3: error: ...`).
+    pub text: String,
+    /// The problems themselves.
+    pub problems: Vec<Problem>,
+}
+
+impl Failure {
+    /// The JSON sent to the browser: `{"message": "...", "problems": [...]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "message": self.text, "problems": self.problems })
+    }
+}
+
+/// A built site as the server sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Output path (`notes/x/index.html`) to its bytes.
+    pub files: HashMap<String, Body>,
+    /// `/` or `/sub/path/`, from site.toml's base_url.
+    pub base_path: String,
+    /// Identifies the files of this snapshot; changes with every successful build that changed
+    /// something. Pages carry it so a reconnecting browser can tell it missed a change.
+    pub build_id: String,
+    /// The last build's failure, while the site is broken (the files are then the last good
+    /// build's).
+    pub error: Option<Arc<Failure>>,
+    /// Canonical folders that copied files must lie in.
+    allowed: Vec<PathBuf>,
+}
+
+impl Snapshot {
+    /// An empty site, served (with the error overlay) when the very first build fails.
+    pub fn empty(base_path: &str, build_id: String) -> Snapshot {
+        Snapshot {
+            base_path: base_path.to_string(),
+            build_id,
+            ..Snapshot::default()
+        }
+    }
+
+    /// Makes a snapshot from a build's output. Copied files whose source resolves outside the
+    /// site's `static/` and `content/` folders are left out and reported.
+    pub fn from_output(
+        files: Vec<OutputFile>,
+        root: &Path,
+        base_path: &str,
+        build_id: String,
+    ) -> (Snapshot, Vec<String>) {
+        let allowed: Vec<PathBuf> = [STATIC_DIR, CONTENT_DIR]
+            .iter()
+            .filter_map(|d| std::fs::canonicalize(root.join(d)).ok())
+            .collect();
+        let mut map = HashMap::with_capacity(files.len());
+        let mut refused = Vec::new();
+        for f in files {
+            let body = match f.data {
+                FileData::Bytes(b) => Body::Bytes(Arc::new(b)),
+                FileData::Copy(src) => match checked_source(&src, &allowed) {
+                    Some(path) => {
+                        let meta = std::fs::metadata(&path).ok();
+                        Body::File(SourceFile {
+                            len: meta.as_ref().map(|m| m.len()).unwrap_or(0),
+                            modified: meta.and_then(|m| m.modified().ok()),
+                            path,
+                        })
+                    }
+                    None => {
+                        refused.push(f.path);
+                        continue;
+                    }
+                },
+            };
+            map.insert(f.path, body);
+        }
+        (
+            Snapshot {
+                files: map,
+                base_path: base_path.to_string(),
+                build_id,
+                error: None,
+                allowed,
+            },
+            refused,
+        )
+    }
+
+    /// The same files with a build failure attached (or cleared).
+    pub fn with_error(&self, error: Option<Arc<Failure>>) -> Snapshot {
+        Snapshot {
+            error,
+            ..self.clone()
+        }
+    }
+
+    /// Opens a copied file for reading after checking, again, that its source still resolves to
+    /// the same path inside the site (a file swapped for a symbolic link since the build is
+    /// refused).
+    pub fn open(&self, source: &SourceFile) -> Option<std::fs::File> {
+        let now = checked_source(&source.path, &self.allowed)?;
+        if now != source.path {
+            return None;
+        }
+        let file = std::fs::File::open(&now).ok()?;
+        file.metadata().ok().filter(|m| m.is_file())?;
+        Some(file)
+    }
+
+    /// Output paths whose bytes differ between `self` (older) and `newer`: added, removed or
+    /// changed, sorted.
+    pub fn changed_paths(&self, newer: &Snapshot) -> Vec<String> {
+        let mut out: Vec<String> = newer
+            .files
+            .iter()
+            .filter(|(path, body)| match self.files.get(*path) {
+                None => true,
+                Some(old) => !same_body(old, body),
+            })
+            .map(|(p, _)| p.clone())
+            .chain(
+                self.files
+                    .keys()
+                    .filter(|p| !newer.files.contains_key(*p))
+                    .cloned(),
+            )
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn same_body(a: &Body, b: &Body) -> bool {
+    match (a, b) {
+        (Body::Bytes(x), Body::Bytes(y)) => Arc::ptr_eq(x, y) || x == y,
+        (Body::File(x), Body::File(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The canonical form of `source` when it is a regular file inside one of `allowed`.
+pub fn checked_source(source: &Path, allowed: &[PathBuf]) -> Option<PathBuf> {
+    let canonical = std::fs::canonicalize(source).ok()?;
+    if !allowed.iter().any(|dir| canonical.starts_with(dir)) {
+        return None;
+    }
+    std::fs::metadata(&canonical)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|_| canonical)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copied_files_outside_the_site_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        std::fs::create_dir_all(root.join("static")).unwrap();
+        std::fs::write(root.join("static/ok.txt"), "ok").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+        let copy = |path: &str, src: PathBuf| OutputFile {
+            path: path.into(),
+            data: FileData::Copy(src),
+        };
+        let mut files = vec![
+            copy("ok.txt", root.join("static/ok.txt")),
+            copy("up.txt", root.join("static/../../secret.txt")),
+        ];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("static/ln.txt"))
+                .unwrap();
+            files.push(copy("ln.txt", root.join("static/ln.txt")));
+        }
+        let (snap, refused) = Snapshot::from_output(files, &root, "/", "1".into());
+        assert!(snap.files.contains_key("ok.txt"));
+        assert!(!snap.files.contains_key("up.txt"));
+        assert!(refused.contains(&"up.txt".to_string()));
+        #[cfg(unix)]
+        assert!(!snap.files.contains_key("ln.txt"));
+
+        // A file replaced by a link after the snapshot was made is not opened.
+        let Some(Body::File(src)) = snap.files.get("ok.txt").cloned() else {
+            panic!("ok.txt should be a copied file");
+        };
+        assert!(snap.open(&src).is_some());
+        #[cfg(unix)]
+        {
+            std::fs::remove_file(root.join("static/ok.txt")).unwrap();
+            std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("static/ok.txt"))
+                .unwrap();
+            assert!(snap.open(&src).is_none());
+        }
+    }
+
+    #[test]
+    fn changed_paths_lists_added_removed_and_changed() {
+        let bytes = |p: &str, b: &str| OutputFile {
+            path: p.into(),
+            data: FileData::Bytes(b.as_bytes().to_vec()),
+        };
+        let root = Path::new("/nonexistent");
+        let (a, _) = Snapshot::from_output(
+            vec![
+                bytes("a.html", "1"),
+                bytes("b.css", "x"),
+                bytes("c.js", "c"),
+            ],
+            root,
+            "/",
+            "1".into(),
+        );
+        let (b, _) = Snapshot::from_output(
+            vec![
+                bytes("a.html", "1"),
+                bytes("b.css", "y"),
+                bytes("d.js", "d"),
+            ],
+            root,
+            "/",
+            "2".into(),
+        );
+        assert_eq!(a.changed_paths(&b), ["b.css", "c.js", "d.js"]);
+        assert!(a.changed_paths(&a).is_empty());
+    }
+}
