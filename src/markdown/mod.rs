@@ -209,39 +209,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
         let mut iter = events.into_iter();
         while let Some((event, range)) = iter.next() {
             match event {
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.resolve(&dest_url, self.lines.line(range.start));
-                    result.push((
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: dest.into(),
-                            title,
-                            id,
-                        }),
-                        range,
-                    ));
-                }
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = self.resolve(&dest_url, self.lines.line(range.start));
-                    result.push((
-                        Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: dest.into(),
-                            title,
-                            id,
-                        }),
-                        range,
-                    ));
+                Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                    let tag = self.rewrite_target(tag, self.lines.line(range.start));
+                    result.push((Event::Start(tag), range));
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let lang = match &kind {
@@ -334,6 +304,35 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     self.used_ids.insert(rest[..end].to_string());
                 }
             }
+        }
+    }
+
+    /// A link or image tag with its target resolved (and recorded for the link check).
+    fn rewrite_target<'a>(&mut self, tag: Tag<'a>, line: usize) -> Tag<'a> {
+        match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => Tag::Link {
+                link_type,
+                dest_url: self.resolve(&dest_url, line).into(),
+                title,
+                id,
+            },
+            Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => Tag::Image {
+                link_type,
+                dest_url: self.resolve(&dest_url, line).into(),
+                title,
+                id,
+            },
+            other => other,
         }
     }
 
