@@ -224,11 +224,13 @@ mod tests {
     #[test]
     fn starter_settings_name_every_key_of_the_config() {
         // One element in each list, so the keys of list items are known too.
-        let mut config = Config::default();
-        config.menu = vec![MenuLink {
-            name: "n".into(),
-            url: "/".into(),
-        }];
+        let mut config = Config {
+            menu: vec![MenuLink {
+                name: "n".into(),
+                url: "/".into(),
+            }],
+            ..Config::default()
+        };
         config.compare.subjects = vec![Subject {
             id: "a".into(),
             name: "A".into(),
