@@ -5,9 +5,10 @@ The same markdown is laid out twice over, once as an archsite site (site.toml + 
 once as a Hugo site (hugo.toml + layouts/ + a symlink to the same content/), so both tools build
 exactly the same files. Pages are 4-8 KB of realistic documentation: headings, paragraphs with
 inline code and links (to other pages and to their headings), fenced code in several languages,
-a table, and on every fourth page pros/cons lists under subject headings (`## Monolith`,
+a table, and on every tenth page pros/cons lists under subject headings (`## Monolith`,
 `**Pros:**`, `**Cons:**`) that archsite collects into its comparison matrix. Pages live in
-folders of 50 with an `_index.md` each.
+folders of 50 with an `_index.md` each, and folders in parts of 20 (1,000 pages), so a site has
+a handful of top-level sections, as documentation sites do: `part-00/topic-000/page-00000.md`.
 
 Usage: python3 bench/gen_site.py N OUT_DIR [--seed S]
 Only the Python standard library is used.
@@ -15,11 +16,13 @@ Only the Python standard library is used.
 
 import argparse
 import os
+import posixpath
 import random
 import shutil
 
 PAGES_PER_FOLDER = 50
-COMPARE_EVERY = 4
+FOLDERS_PER_PART = 20
+COMPARE_EVERY = 10
 
 WORDS = (
     "service request cache latency throughput queue worker deploy release module boundary "
@@ -48,8 +51,13 @@ TAGS = [
 LANGS = ["rust", "python", "js", "go", "yaml", "bash", "sql", "toml"]
 
 
+def part_name(p):
+    return f"part-{p:02d}"
+
+
 def folder_name(f):
-    return f"topic-{f:03d}"
+    """Path of folder f under content/: its part, then the folder."""
+    return f"{part_name(f // FOLDERS_PER_PART)}/topic-{f:03d}"
 
 
 def page_name(i):
@@ -92,7 +100,7 @@ class PageWriter:
             j = (j + 1) % self.n
         folder, stem = page_location(j)
         own_folder, _ = page_location(self.i)
-        target = f"{stem}.md" if folder == own_folder else f"../{folder}/{stem}.md"
+        target = posixpath.relpath(f"{folder}/{stem}.md", own_folder)
         if self.rng.random() < 0.4:
             # Every page has an "Overview" and a "Details" heading.
             target += "#" + self.rng.choice(["overview", "details"])
@@ -254,9 +262,9 @@ HUGO_LAYOUTS = {
 <link rel="stylesheet" href="/style.css"></head>
 <body><header><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></header>
 <nav class="sidebar"><ul>
-{{- $cur := .CurrentSection -}}
+{{- $cur := . -}}
 {{- range site.Sections }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> ({{ len .Pages }})
-{{- if eq . $cur }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}</li>
+{{- if or (eq . $cur) (.IsAncestor $cur) }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}</li>
 {{- end }}</ul></nav>
 <main>{{ block "main" . }}{{ end }}</main>
 <footer>{{ site.Title }}</footer></body></html>
@@ -302,11 +310,19 @@ def generate(n, out, seed=1):
     with open(os.path.join(content, "_index.md"), "w") as f:
         f.write(front_matter("Benchmark site", "2024-01-01") + "Generated pages.\n")
     folders = (n + PAGES_PER_FOLDER - 1) // PAGES_PER_FOLDER
+    for pi in range((folders + FOLDERS_PER_PART - 1) // FOLDERS_PER_PART):
+        rng = random.Random(seed * 31 + pi)
+        d = os.path.join(content, part_name(pi))
+        os.makedirs(d)
+        w = PageWriter(rng, 1, 0)  # n=1: index pages have no links to other pages
+        with open(os.path.join(d, "_index.md"), "w") as f:
+            f.write(front_matter(f"Part {pi}: {w.title_words(2)}", date_of(pi), weight=pi + 1))
+            f.write(w.paragraph() + "\n")
     for fi in range(folders):
         rng = random.Random(seed * 1_000_003 + 7 * fi + 1)
         d = os.path.join(content, folder_name(fi))
         os.makedirs(d)
-        w = PageWriter(rng, n, fi * PAGES_PER_FOLDER)
+        w = PageWriter(rng, 1, 0)  # n=1: index pages have no links to other pages
         with open(os.path.join(d, "_index.md"), "w") as f:
             f.write(front_matter(f"Topic {fi}: {w.title_words(2)}", date_of(fi), weight=fi + 1))
             f.write(w.paragraph() + "\n")

@@ -176,7 +176,9 @@ def main():
         site = os.path.join(a.workdir, f"site-{n}")
         log(f"N = {n}: generating {site}")
         gen_site.generate(n, site)
-        docs = n + 1 + (n + gen_site.PAGES_PER_FOLDER - 1) // gen_site.PAGES_PER_FOLDER
+        folders = (n + gen_site.PAGES_PER_FOLDER - 1) // gen_site.PAGES_PER_FOLDER
+        parts = (folders + gen_site.FOLDERS_PER_PART - 1) // gen_site.FOLDERS_PER_PART
+        docs = n + 1 + folders + parts
         row = {"n": n, "documents": docs}
         out = os.path.join(a.workdir, f"out-{n}")
         row["archsite"] = measure(
