@@ -41,13 +41,13 @@ fn every_internal_url_carries_the_sub_path_and_resolves() {
 
 #[test]
 fn every_internal_url_resolves_at_the_domain_root() {
-    let site = Shared::build("basic", "build_urls-root", &[]);
+    let site = Shared::build("basic-light", "build_urls-root", &[]);
     assert_links_ok(&site.out, "https://example.org/", 200);
 }
 
 #[test]
 fn a_path_only_base_url_is_applied_too() {
-    let site = Shared::build("basic", "build_urls-path", &["--base-url", "/docs"]);
+    let site = Shared::build("basic-light", "build_urls-path", &["--base-url", "/docs"]);
     assert_links_ok(&site.out, "/docs/", 200);
     let html = site.read("notes/week-40/index.html");
     assert!(

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant, SystemTime};
 /// guard against hangs, not a performance check: a debug build of a fixture takes a second or two.
 const HANG_LIMIT: Duration = Duration::from_secs(180);
 
+/// The page of the basic fixture that holds every code block.
+pub const BASIC_CODE_PAGE: &str = "content/guides/code.md";
+
 /// Folder of the checked-in fixture sites.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -107,6 +110,14 @@ impl Site {
         site
     }
 
+    /// The basic fixture without its page of code blocks, which is most of the cost of a debug
+    /// build (syntax definitions are compiled on first use). Nothing links to that page.
+    pub fn basic_light() -> Site {
+        let site = Site::fixture("basic");
+        site.remove(BASIC_CODE_PAGE);
+        site
+    }
+
     /// An empty site root.
     pub fn empty() -> Site {
         let dir = tempfile::Builder::new()
@@ -139,6 +150,11 @@ impl Site {
             std::fs::create_dir_all(dir).expect("create folder");
         }
         std::fs::write(&path, contents).expect("write file");
+    }
+
+    /// Removes a file under the site root.
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.root.join(rel)).expect("remove file");
     }
 
     /// Reads a source file of the site.
@@ -694,7 +710,8 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Copies fixture `name` and builds it with `extra` arguments, into
+    /// Copies fixture `name` (`basic-light` is the basic one without its code page) and builds
+    /// it with `extra` arguments, into
     /// `CARGO_TARGET_TMPDIR/<tag>-<pid>`.
     pub fn build(name: &str, tag: &str, extra: &[&str]) -> Shared {
         let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -702,7 +719,13 @@ impl Shared {
         let dir = scratch.join(format!("{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let root = dir.join("site");
-        copy_dir(&fixtures().join(name), &root);
+        match name.strip_suffix("-light") {
+            Some(fixture) => {
+                copy_dir(&fixtures().join(fixture), &root);
+                std::fs::remove_file(root.join(BASIC_CODE_PAGE)).expect("remove code page");
+            }
+            None => copy_dir(&fixtures().join(name), &root),
+        }
         let out = dir.join("out");
         let root_s = root.to_string_lossy().to_string();
         let out_s = out.to_string_lossy().to_string();
