@@ -387,6 +387,7 @@ impl Matrix {
 
     /// The machine-readable matrix written to `compare.json`.
     pub fn to_json(&self, urls: &UrlBuilder) -> serde_json::Value {
+        let here = |rest: &str| urls.permalink(&format!("{}{rest}", self.site_path));
         let statements: Vec<serde_json::Value> = self
             .rows
             .iter()
@@ -399,10 +400,13 @@ impl Matrix {
                                 "row": row.id,
                                 "row_label": row.label,
                                 "kind": row.kind,
+                                "aspect": (row.kind == "aspect").then_some(&row.label),
                                 "text": s.text,
                                 "html": s.html,
                                 "source_title": g.title,
                                 "source_url": s.permalink,
+                                "anchor": s.anchor,
+                                "matrix_url": here(&format!("#{}", cell.id)),
                             })
                         })
                     })
@@ -411,15 +415,20 @@ impl Matrix {
             .collect();
         serde_json::json!({
             "version": 1,
+            "title": self.title,
             "matrix_url": urls.permalink(&self.site_path),
             "subjects": self.subjects.iter().map(|s| serde_json::json!({
-                "id": s.id, "name": s.name, "statements": s.count,
+                "id": s.id,
+                "name": s.name,
+                "statements": s.count,
+                "url": here(&format!("{}/", s.id)),
             })).collect::<Vec<_>>(),
+            "aspects": self.rows.iter().filter(|r| r.kind == "aspect").map(|r| &r.label).collect::<Vec<_>>(),
             "rows": self.rows.iter().map(|r| serde_json::json!({
-                "id": r.id, "label": r.label, "kind": r.kind,
+                "id": r.id, "label": r.label, "kind": r.kind, "url": here(&format!("#{}", r.id)),
             })).collect::<Vec<_>>(),
             "pairs": self.pairs.iter().map(|p| serde_json::json!({
-                "id": p.id, "a": p.a, "b": p.b,
+                "id": p.id, "title": p.title, "a": p.a, "b": p.b, "url": here(&format!("{}/", p.id)),
             })).collect::<Vec<_>>(),
             "statements": statements,
         })

@@ -498,8 +498,35 @@ fn compare_json_holds_the_whole_matrix() {
             "aspect-cost"
         ]
     );
+    assert_eq!(json["title"], "Fixture matrix");
+    assert_eq!(
+        json["aspects"],
+        serde_json::json!(["Scalability", "Deployment", "Cost"])
+    );
+    assert_eq!(
+        json["subjects"][0]["url"],
+        "https://example.org/compare/monolith/"
+    );
+    let pairs: Vec<&str> = json["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| p["url"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            "https://example.org/compare/monolith-vs-microservices/",
+            "https://example.org/compare/monolith-vs-serverless/",
+            "https://example.org/compare/microservices-vs-serverless/",
+        ]
+    );
     let statements = json["statements"].as_array().expect("statements");
     assert_eq!(statements.len(), 25);
+    let first = &statements[0];
+    assert_eq!(first["text"], "Simple to start");
+    assert_eq!(first["kind"], "list");
+    assert!(first["aspect"].is_null());
     let scale = statements
         .iter()
         .find(|s| s["text"] == "Scale the whole app")
@@ -508,6 +535,12 @@ fn compare_json_holds_the_whole_matrix() {
     assert_eq!(scale["row"], "aspect-scalability");
     assert_eq!(scale["row_label"], "Scalability");
     assert_eq!(scale["kind"], "aspect");
+    assert_eq!(scale["aspect"], "Scalability");
+    assert_eq!(scale["anchor"], "monolith-scalability");
+    assert_eq!(
+        scale["matrix_url"],
+        "https://example.org/compare/#aspect-scalability-monolith"
+    );
     assert_eq!(scale["source_title"], "Scaling table");
     assert_eq!(
         scale["source_url"],
