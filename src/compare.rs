@@ -36,8 +36,21 @@ pub struct SubjectColumn {
     pub url: String,
     /// Number of statements about it.
     pub count: usize,
-    /// Headings elsewhere that cover it (course lessons, note sections).
+    /// Headings elsewhere that cover it (course lessons, note sections), in site order.
     pub covered_in: Vec<Citation>,
+    /// The same headings grouped by page.
+    pub covered_pages: Vec<CoveringPage>,
+}
+
+/// A page with headings about a subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoveringPage {
+    /// Page title.
+    pub title: String,
+    /// Path URL of the page.
+    pub url: String,
+    /// Its headings about the subject, in page order.
+    pub headings: Vec<Citation>,
 }
 
 /// A link to a place in a page.
@@ -256,6 +269,7 @@ impl Matrix {
                 url: urls.path(&format!("{site_path}{}/", s.id)),
                 count: counts.get(s.id.as_str()).copied().unwrap_or(0),
                 covered_in: covered.get(s.id.as_str()).cloned().unwrap_or_default(),
+                covered_pages: group_by_page(covered.get(s.id.as_str())),
             })
             .collect();
 
@@ -433,6 +447,22 @@ impl Matrix {
             "statements": statements,
         })
     }
+}
+
+fn group_by_page(citations: Option<&Vec<Citation>>) -> Vec<CoveringPage> {
+    let mut out: Vec<CoveringPage> = Vec::new();
+    for c in citations.into_iter().flatten() {
+        let url = c.url.split('#').next().unwrap_or("").to_string();
+        match out.iter_mut().find(|p| p.url == url) {
+            Some(page) => page.headings.push(c.clone()),
+            None => out.push(CoveringPage {
+                title: c.page.clone(),
+                url,
+                headings: vec![c.clone()],
+            }),
+        }
+    }
+    out
 }
 
 fn cite(st: &Statement, site_path: &str, urls: &UrlBuilder) -> CitedStatement {

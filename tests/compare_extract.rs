@@ -395,7 +395,11 @@ fn subject_headings_link_to_subject_pages_which_list_where_they_are_covered() {
     assert!(links.contains(&"/course/outline/#monolithic-architectures".to_string()));
     assert!(links.contains(&"/notes/labels/#monolith".to_string()));
     assert!(
-        covered.contains("Monolithic Architectures</a> <span class=\"muted\">in Course outline")
+        covered.contains(
+            "<li><a href=\"/course/outline/\">Course outline</a>: \
+             <a href=\"/course/outline/#monolithic-architectures\">Monolithic Architectures</a></li>"
+        ),
+        "lessons are listed under their page: {covered}"
     );
     let micro = b.page("compare/microservices/");
     assert!(micro.contains("/course/outline/#distributed-architectures"));
