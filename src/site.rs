@@ -119,8 +119,34 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 
 /// Loads `site.toml` with command-line overrides applied.
 pub fn load_config(options: &BuildOptions) -> Result<Config> {
-    let mut config = Config::load(&options.root)?;
+    // A mistyped --root must not quietly build an empty site (and create folders there).
+    let root = &options.root;
+    let not_a_site = |why: &str| {
+        Err(BuildError::single(Problem::error(
+            root,
+            None,
+            format!("{why}: a site root holds site.toml or content/ (`archsite init` makes one)"),
+        )))
+    };
+    if !root.is_dir() {
+        return not_a_site("the site root does not exist or is not a folder");
+    }
+    if !root.join(crate::config::CONFIG_FILE).is_file()
+        && !root.join(crate::content::CONTENT_DIR).is_dir()
+    {
+        return not_a_site("this folder has neither site.toml nor content/");
+    }
+    let mut config = Config::load(root)?;
     if let Some(base) = &options.base_url {
+        if !(base.starts_with("http://") || base.starts_with("https://") || base.starts_with('/')) {
+            return Err(BuildError::single(Problem::error(
+                "--base-url",
+                None,
+                format!(
+                    "`{base}` must be an absolute URL (https://user.github.io/repo/) or a path (/repo/)"
+                ),
+            )));
+        }
         config.base_url = if base.ends_with('/') {
             base.clone()
         } else {
