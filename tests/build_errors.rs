@@ -314,3 +314,44 @@ fn line_after(text: &str, prefix: &str) -> usize {
         .parse()
         .unwrap_or_else(|_| panic!("no line number after {prefix} in:\n{text}"))
 }
+
+#[test]
+fn an_alias_cannot_replace_a_page() {
+    let run = fails(|s| {
+        s.write(
+            "content/notes/b.md",
+            "---\ntitle: B\naliases: [/notes/a/]\n---\n",
+        )
+    });
+    run.assert_stderr_has(
+        "content/notes/b.md: error: alias `/notes/a/` is the URL of content/notes/a.md",
+    );
+}
+
+#[test]
+fn an_alias_cannot_leave_the_output_folder() {
+    let mut escaped = None;
+    let run = fails(|s| {
+        // Were it written, this redirect would land beside the site root.
+        escaped = Some(s.tmp().join("escaped"));
+        s.write(
+            "content/notes/b.md",
+            "---\ntitle: B\naliases: [\"../../escaped/\"]\n---\n",
+        )
+    });
+    run.assert_stderr_has("content/notes/b.md: error: alias `../../escaped/`");
+    assert!(!escaped.expect("set").exists());
+}
+
+#[test]
+fn a_slug_without_letters_is_an_error() {
+    for slug in ["..", "", "--"] {
+        let run = fails(|s| {
+            s.write(
+                "content/notes/b.md",
+                format!("---\ntitle: B\nslug: \"{slug}\"\n---\n"),
+            )
+        });
+        run.assert_stderr_has(&format!("content/notes/b.md: error: slug `{slug}`"));
+    }
+}

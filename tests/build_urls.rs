@@ -238,3 +238,26 @@ fn aliases_become_redirect_pages() {
         assert!(html.contains("noindex"));
     }
 }
+
+#[test]
+fn tags_that_differ_in_case_share_one_page() {
+    let site = Site::with_files(&[
+        ("content/a.md", "---\ntitle: A\ntags: [Rust]\n---\n"),
+        ("content/b.md", "---\ntitle: B\ntags: [rust, RUST]\n---\n"),
+    ]);
+    site.build_ok(&[]);
+    let term = site.read("tags/rust/index.html");
+    let main = common::main_of(&term);
+    assert!(main.contains("#Rust</h1>"), "first spelling names the tag");
+    assert_eq!(
+        main.matches("class=\"page-list-title\"").count(),
+        2,
+        "{main}"
+    );
+    let index = site.read("tags/index.html");
+    assert_eq!(
+        index.matches("href=\"/tags/rust/\"").count(),
+        1,
+        "one tag, not three"
+    );
+}
