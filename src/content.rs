@@ -359,6 +359,16 @@ pub fn parse_document(
         .clone()
         .or(heading)
         .unwrap_or_else(|| title_from_file_name(rel));
+    if let Some(slug) = &front.slug {
+        // `""`, `"--"` or `".."` would give `notes//` or `notes/../`: another page's URL.
+        if slugify_path_part(slug).chars().all(|c| c == '.') {
+            return Err(Problem::error(
+                file,
+                None,
+                format!("slug `{slug}` gives no usable URL part: use letters or digits"),
+            ));
+        }
+    }
     let site_path = site_path_of(rel, kind, front.slug.as_deref());
     Ok(Document {
         kind,

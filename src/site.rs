@@ -719,10 +719,20 @@ fn site_value(config: &Config, urls: &UrlBuilder) -> Value {
 type Tags = BTreeMap<String, Vec<usize>>;
 
 fn collect_tags(content: &Content) -> Tags {
+    // Tags that differ only in case or punctuation (`Rust`, `rust`) have one URL, so they share
+    // one page, named by the first spelling met.
+    let mut names: HashMap<String, String> = HashMap::new();
     let mut tags: Tags = BTreeMap::new();
     for (i, d) in content.docs.iter().enumerate() {
         for t in &d.front.tags {
-            tags.entry(t.clone()).or_default().push(i);
+            let name = names
+                .entry(slugify_path_part(t))
+                .or_insert_with(|| t.clone())
+                .clone();
+            let docs = tags.entry(name).or_default();
+            if docs.last() != Some(&i) {
+                docs.push(i);
+            }
         }
     }
     tags
@@ -1115,14 +1125,41 @@ fn generated_pages(
     let c = base_ctx("Page not found", "", "404.html");
     out.push(render("404.html", "404.html", &c)?);
 
+    let page_files: HashMap<String, &Path> = ctx
+        .content
+        .docs
+        .iter()
+        .map(|d| (format!("{}index.html", d.site_path), d.file.as_path()))
+        .collect();
     for d in &ctx.content.docs {
-        for alias in &d.front.aliases {
-            let alias = alias.trim_start_matches('/');
+        for written in &d.front.aliases {
+            let alias = written.trim_matches('/');
+            if alias.is_empty()
+                || alias
+                    .split('/')
+                    .any(|p| p.is_empty() || p == "." || p == "..")
+            {
+                return Err(Problem::error(
+                    &d.file,
+                    None,
+                    format!("alias `{written}` must be a path inside the site, like /old/page/"),
+                ));
+            }
             let path = if alias.ends_with(".html") {
                 alias.to_string()
             } else {
-                format!("{}/index.html", alias.trim_end_matches('/'))
+                format!("{alias}/index.html")
             };
+            if let Some(owner) = page_files.get(&path) {
+                return Err(Problem::error(
+                    &d.file,
+                    None,
+                    format!(
+                        "alias `{written}` is the URL of {}; a redirect cannot replace a page",
+                        owner.display()
+                    ),
+                ));
+            }
             let mut c = base_ctx(&d.title, "", &d.site_path);
             c.insert("target", &urls.path(&d.site_path));
             c.insert("target_permalink", &urls.permalink(&d.site_path));
@@ -1392,6 +1429,17 @@ pub fn write_output(files: &[OutputFile], output: &Path) -> Result<usize> {
 }
 
 fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<bool, BuildError> {
+    // Every path stays inside the output folder, whatever a slug or alias said.
+    let inside = Path::new(&f.path)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(BuildError::single(Problem::error(
+            &f.path,
+            None,
+            "this output path has `.`, `..` or a leading `/` (from a slug or an alias?)",
+        )));
+    }
     let dest = tmp.join(&f.path);
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir).map_err(|e| BuildError::io(dir, &e))?;
