@@ -467,7 +467,9 @@ fn comparison_material(d: &Document, config: &Config, rules: &Rules) -> Vec<Prob
     let mut out = Vec::new();
     // (level, subject, label, heading text)
     let mut scope: Vec<(u8, Option<String>, Option<String>, String)> = Vec::new();
-    let mut pending: Option<String> = None;
+    // A label paragraph just before a list: `Some(Some(label))`; an emphasised paragraph that is
+    // no label (`**Notes:**`) ends a heading's label for the next list: `Some(None)`.
+    let mut pending: Option<Option<String>> = None;
     let mut i = 0;
     while i < events.len() {
         match &events[i].0 {
@@ -497,10 +499,10 @@ fn comparison_material(d: &Document, config: &Config, rules: &Rules) -> Vec<Prob
                     .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
                 let shaped =
                     !text.is_empty() && text.len() <= 40 && (emphasised || text.ends_with(':'));
-                pending = if shaped {
-                    label_of(config, &text)
-                } else {
-                    None
+                pending = match (shaped, label_of(config, &text)) {
+                    (true, Some(label)) => Some(Some(label)),
+                    (true, None) if emphasised => Some(None),
+                    _ => None,
                 };
                 i = end + 1;
                 continue;
@@ -509,7 +511,7 @@ fn comparison_material(d: &Document, config: &Config, rules: &Rules) -> Vec<Prob
                 let end = matching_end(&events, i);
                 let label = pending
                     .take()
-                    .or_else(|| scope.last().and_then(|(_, _, l, _)| l.clone()));
+                    .unwrap_or_else(|| scope.last().and_then(|(_, _, l, _)| l.clone()));
                 let in_scope = scope.iter().any(|(_, s, ..)| s.is_some());
                 if let (Some(label), false) = (label, in_scope) {
                     let why = if declared.is_empty() {
