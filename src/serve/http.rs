@@ -246,7 +246,8 @@ fn send_bytes(request: Request, status: u16, content_type: &str, data: Arc<Vec<u
             SharedBytes { data, pos: 0 },
             Some(len),
             None,
-        ),
+        )
+        .with_chunked_threshold(usize::MAX),
     );
 }
 
@@ -364,7 +365,9 @@ fn send_file(request: Request, site: &Snapshot, key: &str, status: u16, always_r
                 send_bytes(request, status, &content_type, Arc::new(html));
                 return;
             }
-            let response = Response::from_file(file).with_status_code(status);
+            let response = Response::from_file(file)
+                .with_status_code(status)
+                .with_chunked_threshold(usize::MAX);
             respond(
                 request,
                 with_headers(response, common_headers(&content_type)),

@@ -44,6 +44,8 @@ const MAX_WORKERS: usize = 128;
 const EXTRA_WORKER_IDLE: Duration = Duration::from_secs(30);
 /// A reload event lists the changed files up to this many; past that it says "everything".
 const MAX_LISTED_CHANGES: usize = 2000;
+/// How often [`keep_pool_moving`] connects to the server.
+const POOL_KICK: Duration = Duration::from_millis(100);
 /// Set to `poll` to poll the sources instead of using file notifications.
 pub const WATCH_ENV: &str = "ARCHSITE_WATCH";
 
@@ -383,6 +385,33 @@ fn start_worker(server: Arc<tiny_http::Server>, state: Arc<State>, pool: Arc<Poo
     }
 }
 
+/// Works around a stall in tiny_http 0.12's connection thread pool.
+///
+/// Each connection is read on a pool thread until it closes. When several connections arrive at
+/// once while a few threads are idle, the pool can queue more of them than there are idle threads
+/// (it counts waiting threads before they wake), and a queued connection then waits until some
+/// pool thread's connection ends. Event streams, idle keep-alive connections and stalled clients
+/// do not end, so a new page load could hang. Connecting to ourselves and closing at once, a few
+/// times a second, makes a pool thread finish a connection and take the next queued one, so a
+/// queued connection waits at most [`POOL_KICK`].
+fn keep_pool_moving(addr: SocketAddr) {
+    let target = SocketAddr::new(
+        match addr.ip() {
+            IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ip => ip,
+        },
+        addr.port(),
+    );
+    let _ = std::thread::Builder::new()
+        .name("archsite-pool-kick".into())
+        .spawn(move || loop {
+            std::thread::sleep(POOL_KICK);
+            // The connection closes as soon as it is made; errors are of no interest.
+            let _ = std::net::TcpStream::connect_timeout(&target, Duration::from_secs(1));
+        });
+}
+
 /// Opens `url` in the desktop's browser when an opener exists; never fails.
 fn open_browser(url: &str) {
     let openers: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
@@ -437,6 +466,13 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let origin = format!("http://{}:{}", url_host(local.ip()), local.port());
 
+    // Watch before the first build, so that an edit made while it runs is not missed.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let force_poll = std::env::var(WATCH_ENV).is_ok_and(|v| v == "poll");
+    let watcher = watch::SourceWatcher::new(&root, tx, force_poll)
+        .map_err(|e| eprintln!("warning: {e}; changes will not be picked up."))
+        .ok();
+
     let mut builder = Builder::new(root.clone(), options.drafts, origin.clone(), options.quiet);
     let state = Arc::new(State::new(builder.first()));
     let server = Arc::new(
@@ -450,6 +486,7 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
     for _ in 0..CORE_WORKERS {
         start_worker(server.clone(), state.clone(), pool.clone(), true);
     }
+    keep_pool_moving(local);
 
     let url = format!("{origin}{}", state.current().base_path);
     println!("Serving at {url}");
@@ -459,29 +496,24 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
             local.ip()
         );
     }
+    if let Some(w) = &watcher {
+        if !options.quiet {
+            println!(
+                "Watching content/, templates/, static/ and site.toml for changes{}. Press Ctrl-C to stop.",
+                if w.polling { " (polling)" } else { "" }
+            );
+        }
+    }
     let _ = std::io::stdout().flush();
     if options.open {
         open_browser(&url);
     }
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let force_poll = std::env::var(WATCH_ENV).is_ok_and(|v| v == "poll");
-    let mut watcher = match watch::SourceWatcher::new(&root, tx, force_poll) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("warning: {e}; changes will not be picked up until the server is restarted.");
-            loop {
-                std::thread::park();
-            }
+    let Some(mut watcher) = watcher else {
+        loop {
+            std::thread::park();
         }
     };
-    if !options.quiet {
-        println!(
-        "Watching content/, templates/, static/ and site.toml for changes{}. Press Ctrl-C to stop.",
-        if watcher.polling { " (polling)" } else { "" }
-    );
-    }
-    let _ = std::io::stdout().flush();
     while let Some(changed) = watcher.next_batch(&rx) {
         if !options.quiet {
             println!("Changed: {}", describe(&changed));

@@ -24,7 +24,7 @@ pub const QUIET: Duration = Duration::from_millis(60);
 /// `git checkout` of many files, still gives a rebuild now and then).
 pub const MAX_BATCH: Duration = Duration::from_secs(2);
 /// How often the polling watcher looks at the files.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// The folders watched recursively.
 pub const SOURCE_DIRS: [&str; 3] = ["content", "templates", "static"];
 
@@ -166,10 +166,14 @@ impl SourceWatcher {
     }
 }
 
+/// The polling watcher compares file contents too: it compares modification times in whole
+/// seconds only, and would miss a save made in the same second as the previous look.
 fn poll_watcher(tx: Sender<WatchMessage>) -> Result<PollWatcher, String> {
     PollWatcher::new(
         tx,
-        notify::Config::default().with_poll_interval(POLL_INTERVAL),
+        notify::Config::default()
+            .with_poll_interval(POLL_INTERVAL)
+            .with_compare_contents(true),
     )
     .map_err(|e| format!("cannot start the polling watcher: {e}"))
 }
