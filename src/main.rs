@@ -249,7 +249,7 @@ fn init(dir: &std::path::Path, ui: Ui) -> ExitCode {
                     println!("  {}", ui.out.bold(&c));
                 }
                 println!(
-                    "\nthen open the address it prints. `archsite build` writes the site to public/;\n.github/workflows/pages.yml deploys it to GitHub Pages on every push."
+                    "\nand open the address it prints. To publish, `archsite build` writes\npublic/, and .github/workflows/pages.yml deploys to GitHub Pages."
                 );
             }
             ExitCode::SUCCESS
