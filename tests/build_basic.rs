@@ -494,3 +494,32 @@ fn footnote_ids_do_not_collide_with_heading_ids() {
     );
     assert!(html.contains("class=\"footnote-definition\" id=\"source\""));
 }
+
+#[test]
+fn shortcodes_inside_code_are_left_as_written() {
+    let site = Site::with_files(&[(
+        "content/a.md",
+        "# A\n\nInline: `{{< img src=\"x\" >}}`\n\n    {{< indented >}}\n\n~~~\n{{< tilde >}}\n~~~\n\n\
+         ````md\n```\n{{< nested >}}\n```\n````\n\nAfter: {{< img src=\"/x.svg\" alt=\"An X\" >}}\n",
+    )]);
+    site.write(
+        "static/x.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    site.build_ok(&[]);
+    let html = site.read("a/index.html");
+    assert!(
+        html.contains("<code>{{&lt; img src=\"x\" &gt;}}</code>"),
+        "{html}"
+    );
+    for name in ["indented", "tilde", "nested"] {
+        assert!(
+            html.contains(&format!("{{{{&lt; {name} &gt;}}}}")),
+            "{name} kept in code"
+        );
+    }
+    assert!(
+        html.contains("<img src=\"/x.svg\" alt=\"An X\""),
+        "real call still rendered"
+    );
+}
