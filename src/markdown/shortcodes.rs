@@ -24,64 +24,28 @@ pub fn placeholder(n: usize) -> String {
     format!("\u{E000}sc{n}\u{E001}")
 }
 
-/// Replaces every shortcode outside fenced code with a placeholder. Returns the new text and
-/// the calls, or an error message with its line for a malformed call.
+/// Replaces every shortcode outside code (fenced or indented blocks, inline code spans) with a
+/// placeholder. Returns the new text and the calls, or an error message with its line for a
+/// malformed call.
 pub fn extract(body: &str) -> Result<(String, Vec<Call>), (usize, String)> {
     if !body.contains("{{<") {
         return Ok((body.to_string(), Vec::new()));
     }
+    let code = code_ranges(body);
     let mut out = String::with_capacity(body.len());
     let mut calls = Vec::new();
-    let mut fence: Option<String> = None;
-    let mut pending = String::new();
-    let mut pending_line = 0;
-    for (i, line) in body.split_inclusive('\n').enumerate() {
-        let trimmed = line.trim_start();
-        if pending.is_empty() {
-            if let Some(f) = &fence {
-                if trimmed.starts_with(f.as_str()) {
-                    fence = None;
-                }
-                out.push_str(line);
-                continue;
-            }
-            if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-                fence = Some(trimmed[..3].to_string());
-                out.push_str(line);
-                continue;
-            }
-        }
-        if pending.is_empty() {
-            pending_line = i + 1;
-        }
-        pending.push_str(line);
-        // A call may span lines; wait until it is closed.
-        let opens = pending.matches("{{<").count();
-        let closes = pending.matches(">}}").count();
-        if opens > closes && i + 1 < body.lines().count() {
+    let mut pos = 0;
+    while let Some(off) = body[pos..].find("{{<") {
+        let start = pos + off;
+        // Inside code, a call is text: copy it, and the rest of that code, as written.
+        if let Some(r) = code.iter().find(|r| r.contains(&start)) {
+            out.push_str(&body[pos..r.end]);
+            pos = r.end;
             continue;
         }
-        let text = std::mem::take(&mut pending);
-        out.push_str(&replace_calls(&text, pending_line, &mut calls)?);
-    }
-    if !pending.is_empty() {
-        out.push_str(&replace_calls(&pending, pending_line, &mut calls)?);
-    }
-    Ok((out, calls))
-}
-
-fn replace_calls(
-    text: &str,
-    first_line: usize,
-    calls: &mut Vec<Call>,
-) -> Result<String, (usize, String)> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut consumed = 0;
-    while let Some(start) = rest.find("{{<") {
-        out.push_str(&rest[..start]);
-        let line = first_line + text[..consumed + start].matches('\n').count();
-        let after = &rest[start + 3..];
+        out.push_str(&body[pos..start]);
+        let line = body[..start].matches('\n').count() + 1;
+        let after = &body[start + 3..];
         let Some(end) = after.find(">}}") else {
             return Err((
                 line,
@@ -89,19 +53,26 @@ fn replace_calls(
             ));
         };
         let inner = &after[..end];
-        let call = parse_call(inner, line)?;
-        out.push_str(&placeholder(calls.len()));
+        calls.push(parse_call(inner, line)?);
+        out.push_str(&placeholder(calls.len() - 1));
         // Keep line breaks inside a multi-line call so later lines keep their numbers.
         for _ in 0..inner.matches('\n').count() {
             out.push('\n');
         }
-        calls.push(call);
-        let used = start + 3 + end + 3;
-        consumed += used;
-        rest = &rest[used..];
+        pos = start + 3 + end + 3;
     }
-    out.push_str(rest);
-    Ok(out)
+    out.push_str(&body[pos..]);
+    Ok((out, calls))
+}
+
+/// Byte ranges of code blocks and inline code spans, as the markdown parser sees them.
+fn code_ranges(body: &str) -> Vec<std::ops::Range<usize>> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new_ext(body, super::options())
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
+        .map(|(_, r)| r)
+        .collect()
 }
 
 fn parse_call(inner: &str, line: usize) -> Result<Call, (usize, String)> {
@@ -200,6 +171,15 @@ mod tests {
         let (text, calls) = extract(body).expect("valid");
         assert!(calls.is_empty());
         assert_eq!(text, body);
+    }
+
+    #[test]
+    fn inline_and_indented_code_and_long_fences_are_left_alone() {
+        let body = "`{{< a >}}`\n\n    {{< b >}}\n\n````\n```\n{{< c >}}\n```\n````\n{{< d >}}\n";
+        let (text, calls) = extract(body).expect("valid");
+        assert_eq!(calls.len(), 1);
+        assert_eq!((calls[0].name.as_str(), calls[0].line), ("d", 10));
+        assert!(text.contains("`{{< a >}}`") && text.contains("{{< c >}}"));
     }
 
     #[test]
