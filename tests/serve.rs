@@ -1089,6 +1089,10 @@ fn incremental_rebuilds_are_byte_identical_to_a_full_build() {
     assert!(after.contains_key("extra.txt"));
     let mut compared = 0;
     for (path, bytes) in &after {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("__archsite"),
+            "{path}: the live-reload script must never be in `build` output"
+        );
         let r = server.get(&format!("/docs/{path}"));
         assert_eq!(r.status, 200, "{path}");
         let served = if path.ends_with(".html") {

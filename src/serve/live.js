@@ -43,28 +43,32 @@
     if (dismissed === text) return;
     var box = document.getElementById(ID);
     if (!box) {
-      box = el("section", "position:fixed;z-index:2147483647;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;" +
-        "box-sizing:border-box;margin:0;padding:14px 20px 18px;background:#18181b;color:#fafafa;" +
+      // `all:initial` keeps the site's own styles out of the overlay (inline styles win over
+      // any stylesheet rule that is not !important); the button keeps the browser's focus ring.
+      var reset = "all:initial;box-sizing:border-box;";
+      box = el("section", reset + "display:block;position:fixed;z-index:2147483647;left:0;right:0;bottom:0;" +
+        "max-height:60vh;overflow:auto;margin:0;padding:14px 20px 18px;background:#18181b;color:#fafafa;" +
         "border-top:4px solid #e5484d;box-shadow:0 -6px 24px rgba(0,0,0,.35);font:15px/1.5 system-ui,sans-serif;text-align:left");
       box.id = ID;
       box.setAttribute("role", "alertdialog");
       box.setAttribute("aria-modal", "false");
       box.setAttribute("aria-labelledby", ID + "-title");
       box.setAttribute("aria-describedby", ID + "-text");
-      var head = el("div", "display:flex;align-items:center;justify-content:space-between;gap:12px");
-      var title = el("h2", "margin:0;font:700 17px/1.3 system-ui,sans-serif;color:#ff9592", "Build failed");
+      var head = el("div", reset + "display:flex;align-items:center;justify-content:space-between;gap:12px");
+      var title = el("h2", reset + "display:block;margin:0;font:700 17px/1.3 system-ui,sans-serif;color:#ff9592", "Build failed");
       title.id = ID + "-title";
-      var close = el("button", "font:inherit;font-size:14px;cursor:pointer;padding:4px 12px;border:1px solid #a1a1aa;" +
-        "border-radius:6px;background:#27272a;color:#fafafa", "Dismiss");
+      var close = el("button", "margin:0;font:14px/1.4 system-ui,sans-serif;cursor:pointer;padding:4px 12px;" +
+        "border:1px solid #a1a1aa;border-radius:6px;background:#27272a;color:#fafafa;box-shadow:none;" +
+        "text-transform:none;letter-spacing:normal;width:auto;height:auto", "Dismiss");
       close.type = "button";
       close.setAttribute("aria-label", "Dismiss the build error");
       close.addEventListener("click", dismiss);
       head.appendChild(title);
       head.appendChild(close);
-      var note = el("p", "margin:4px 0 10px;color:#d4d4d8",
+      var note = el("p", reset + "display:block;margin:4px 0 10px;font:14px/1.5 system-ui,sans-serif;color:#d4d4d8",
         "The last good build is still being served. Fix the problem and save: this message goes away by itself.");
-      var pre = el("pre", "margin:0;white-space:pre-wrap;overflow-wrap:anywhere;" +
-        "font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#fafafa");
+      var pre = el("pre", reset + "display:block;margin:0;padding:0;white-space:pre-wrap;overflow-wrap:anywhere;" +
+        "font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#fafafa;background:transparent");
       pre.id = ID + "-text";
       box.appendChild(head);
       box.appendChild(note);
