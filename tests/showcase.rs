@@ -382,6 +382,33 @@ fn the_course_links_lessons_to_subject_pages_and_sums_its_durations() {
             .starts_with("<p class=\"subject-link\"><a href=\"/archsite/compare/monolith/\">"),
         "{after_heading}"
     );
+    // Every lesson whose title names a subject links to that subject's page.
+    let subjects = subjects(&repo_root());
+    let source = std::fs::read_to_string(
+        repo_root().join("content/course/introduction-to-backend-architectures.md"),
+    )
+    .expect("course source");
+    let mut linked = 0;
+    for title in source.lines().filter_map(|l| l.strip_prefix("### ")) {
+        let Some(subject) = heading_subject(&subjects, title) else {
+            continue;
+        };
+        let id = title
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect::<String>();
+        let after = course
+            .split(&format!("<h3 id=\"{id}\">"))
+            .nth(1)
+            .and_then(|h| h.split("</h3>").nth(1))
+            .unwrap_or_else(|| panic!("no lesson heading #{id}"));
+        let want = format!("<p class=\"subject-link\"><a href=\"/archsite/compare/{subject}/\">");
+        assert!(after.trim_start().starts_with(&want), "lesson {title:?}");
+        linked += 1;
+    }
+    assert!(linked >= 10, "only {linked} lessons link to a subject page");
     assert!(course.contains(
         "Sections add up to <strong>4 h 51 min</strong> over 7 sections; stated length \
          <strong>4 h 54 min</strong>"
