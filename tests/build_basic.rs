@@ -523,3 +523,33 @@ fn shortcodes_inside_code_are_left_as_written() {
         "real call still rendered"
     );
 }
+
+#[test]
+fn heading_ids_do_not_take_the_layout_ids() {
+    let site = Site::with_files(&[
+        (
+            "content/a.md",
+            "# A\n\n## Main\n\n## Sidebar\n\n## Search results\n\n[to main](#main-1)\n",
+        ),
+        (
+            "templates/partials/footer.html",
+            "<footer id=\"site-foot\"></footer>",
+        ),
+        ("content/b.md", "# B\n\n## Site foot\n"),
+    ]);
+    site.build_ok(&[]);
+    for page in ["a/index.html", "b/index.html"] {
+        let html = site.read(page);
+        let ids: Vec<String> = common::tags(&html)
+            .into_iter()
+            .filter_map(|t| t.attr("id").map(str::to_string))
+            .collect();
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "duplicate ids in {page}: {ids:?}");
+    }
+    let a = site.read("a/index.html");
+    assert!(a.contains("<h2 id=\"main-1\">Main "), "{}", prose(&a));
+    assert!(site
+        .read("b/index.html")
+        .contains("<h2 id=\"site-foot-1\">"));
+}
