@@ -4,6 +4,7 @@
 //! and render errors alike, which is why archsite uses it over Tera 1. The theme is compiled
 //! into the binary so a folder with only `content/` still builds a complete site.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
@@ -23,6 +24,7 @@ pub const TEMPLATES_DIR: &str = "templates";
 pub struct Templates {
     tera: Tera,
     fingerprint: u64,
+    layout_ids: HashSet<String>,
 }
 
 impl Templates {
@@ -59,7 +61,28 @@ impl Templates {
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
             .map_err(|e| template_error(root, &e, None))?;
-        Ok(Templates { tera, fingerprint })
+        let mut layout_ids = HashSet::new();
+        for (_, text) in &sources {
+            literal_ids(text, &mut layout_ids);
+        }
+        if let Some(dir) = THEME.get_dir("static") {
+            for f in dir.files() {
+                if f.path().extension().is_some_and(|e| e == "js") {
+                    literal_ids(f.contents_utf8().unwrap_or(""), &mut layout_ids);
+                }
+            }
+        }
+        Ok(Templates {
+            tera,
+            fingerprint,
+            layout_ids,
+        })
+    }
+
+    /// Ids the layout writes as they are (`main`, `sidebar`), found in the templates and the
+    /// theme's scripts: a heading in the content must not take one of them.
+    pub fn layout_ids(&self) -> &HashSet<String> {
+        &self.layout_ids
     }
 
     /// A hash of every template's name and text, to tell when templates changed.
@@ -113,6 +136,22 @@ impl ShortcodeRenderer for Templates {
         let html = Templates::render(self, &name, &ctx).map_err(|p| p.to_string())?;
         // Shortcode output replaces a paragraph: keep it on one line so it stays one block.
         Ok(html.trim().replace('\n', " "))
+    }
+}
+
+/// Adds every `id="literal"` in `text` (not ids made by template expressions) to `out`.
+fn literal_ids(text: &str, out: &mut HashSet<String>) {
+    for (i, _) in text.match_indices("id=\"") {
+        let before = text[..i].chars().last();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            continue;
+        }
+        let rest = &text[i + 4..];
+        let Some(end) = rest.find('"') else { continue };
+        let id = &rest[..end];
+        if !id.is_empty() && !id.contains(['{', '}', '$', '+', '\'', ' ']) {
+            out.insert(id.to_string());
+        }
     }
 }
 

@@ -321,6 +321,7 @@ fn generate_with(
             escape_html: config.escape_html,
             pages: &pages,
             shortcodes: &templates,
+            reserved_ids: templates.layout_ids(),
         };
         let entries = &cache.entries;
         content

@@ -45,6 +45,8 @@ pub struct Env<'a> {
     pub pages: &'a HashMap<String, String>,
     /// Renders shortcodes.
     pub shortcodes: &'a dyn ShortcodeRenderer,
+    /// Ids the page layout already uses (`main`, `sidebar`); headings get other ids.
+    pub reserved_ids: &'a HashSet<String>,
 }
 
 /// One entry of a page's table of contents.
@@ -147,7 +149,7 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         env,
         lines: &lines,
         out: &mut out,
-        used_ids: HashSet::new(),
+        used_ids: env.reserved_ids.clone(),
     };
     let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&text, options())
         .into_offset_iter()
