@@ -65,7 +65,10 @@ fn the_crawler_reports_bad_links() {
             "<a href=\"/sub/missing/\">x</a><a href=\"/other/\">y</a><a href=\"#nope\">z</a>\
              <img src=\"https://user.github.io/elsewhere.png\"><a href=\"/sub/a/#gone\">w</a>",
         ),
-        ("out/a/index.html", "<h2 id=\"here\">A</h2>"),
+        (
+            "out/a/index.html",
+            "<h2 id=\"here\">A</h2><p id=\"here\"></p>",
+        ),
     ]);
     let mut crawler = Crawler::new(&site.root.join("out"), SUB);
     crawler.crawl();
@@ -76,6 +79,7 @@ fn the_crawler_reports_bad_links() {
         "#nope",
         "elsewhere.png",
         "no id `gone`",
+        "a/index.html: 1 repeated id",
     ] {
         assert!(all.contains(needle), "missing {needle} in:\n{all}");
     }

@@ -466,6 +466,14 @@ impl Crawler {
     fn html_file(&mut self, rel: &str) {
         let html = read_text(&self.out, rel);
         let own_ids = ids(&html);
+        let all_ids = tags(&html)
+            .into_iter()
+            .filter_map(|t| t.attr("id").map(str::to_string))
+            .count();
+        if all_ids != own_ids.len() {
+            self.problems
+                .push(format!("{rel}: {} repeated id(s)", all_ids - own_ids.len()));
+        }
         for tag in tags(&html) {
             for (name, value) in &tag.attrs {
                 let url = match name.as_str() {
