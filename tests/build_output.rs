@@ -232,3 +232,17 @@ fn relative_output_dir_in_site_toml_is_under_the_root() {
     site.build_ok(&[]);
     assert!(site.root.join("build/html/a/index.html").is_file());
 }
+
+#[test]
+fn refuses_an_output_path_that_is_a_file() {
+    let site = Site::with_files(&[("content/a.md", "# A\n"), ("notes.txt", "keep me\n")]);
+    let file = site.root.join("notes.txt");
+    let run = site.build(&["--output", &file.to_string_lossy()]);
+    run.assert_code(1).assert_stderr_has("refusing");
+    assert_eq!(site.source("notes.txt"), "keep me\n");
+    assert!(
+        temp_folders(&site.root).is_empty(),
+        "{:?}",
+        temp_folders(&site.root)
+    );
+}
