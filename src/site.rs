@@ -173,6 +173,9 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
     if out.parent().is_none() {
         return refuse("it is the file system root");
     }
+    if out.exists() && !out.is_dir() {
+        return refuse("it is a file, not a folder");
+    }
     if root.starts_with(&out) {
         return refuse("it is the site root or holds it, and the build replaces the output folder");
     }
