@@ -203,14 +203,14 @@ fn main() -> ExitCode {
                             eprintln!("{}", ui.err.problem(w));
                         }
                         println!(
-                        "Built {} pages and {} sections in {} ms into {} ({} files, {} changed)",
-                        report.pages,
-                        report.sections,
-                        report.elapsed.as_millis(),
-                        report.output.display(),
-                        report.files,
-                        report.changed
-                    );
+                            "Built {} and {} in {} ms into {} ({} files, {} changed)",
+                            plural(report.pages, "page"),
+                            plural(report.sections, "section"),
+                            report.elapsed.as_millis(),
+                            report.output.display(),
+                            report.files,
+                            report.changed
+                        );
                     }
                     ExitCode::SUCCESS
                 }
@@ -274,5 +274,14 @@ fn check(root: PathBuf, drafts: bool, ui: Ui) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// "1 page", "2 pages".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

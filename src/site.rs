@@ -600,6 +600,7 @@ struct Assets {
     css: String,
     js: String,
     search_js: String,
+    compare_js: String,
     search_index: String,
     nav: String,
     highlight: String,
@@ -635,6 +636,7 @@ fn theme_assets(
     let css = add("style", "css", css);
     let js = add("app", "js", read("app.js"));
     let search_js = add("search", "js", read("search.js"));
+    let compare_js = add("compare", "js", read("compare.js"));
     let hl = highlight::stylesheet(&config.highlight.light, &config.highlight.dark)
         .map_err(|m| BuildError::single(Problem::error("site.toml", None, m)))?;
     let highlight = add("highlight", "css", hl.into_bytes());
@@ -647,7 +649,15 @@ fn theme_assets(
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string());
             if let Some(name) = name {
-                if !["style.css", "search.css", "app.js", "search.js"].contains(&name.as_str()) {
+                if ![
+                    "style.css",
+                    "search.css",
+                    "app.js",
+                    "search.js",
+                    "compare.js",
+                ]
+                .contains(&name.as_str())
+                {
                     files.push(bytes_file(&format!("assets/{name}"), f.contents().to_vec()));
                 }
             }
@@ -657,6 +667,7 @@ fn theme_assets(
         css,
         js,
         search_js,
+        compare_js,
         search_index,
         nav,
         highlight,

@@ -430,7 +430,7 @@ fn a_content_only_folder_builds_a_full_site() {
     ]);
     let run = site.build_ok(&[]);
     assert!(
-        run.stdout.contains("1 pages and 2 sections"),
+        run.stdout.contains("1 page and 2 sections"),
         "{}",
         run.stdout
     );
