@@ -246,3 +246,39 @@ fn refuses_an_output_path_that_is_a_file() {
         temp_folders(&site.root)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn refuses_sources_reached_through_a_symbolic_link() {
+    let site = Site::with_files(&[("content/a.md", "# A\n")]);
+    let link = site.tmp().join("link");
+    std::os::unix::fs::symlink(&site.root, &link).expect("symlink");
+    let before = snapshot(&site.root);
+    let root = site.root.to_string_lossy().to_string();
+    let link_s = link.to_string_lossy().to_string();
+    for (r, out) in [
+        (link_s.clone(), format!("{root}/content")),
+        (root.clone(), format!("{link_s}/content")),
+        (root.clone(), link_s.clone()),
+    ] {
+        let run = common::archsite(&["build", "--root", &r, "--output", &out], site.tmp());
+        run.assert_code(1).assert_stderr_has("refusing");
+        assert!(
+            snapshot(&site.root) == before,
+            "--root {r} --output {out} changed the site"
+        );
+    }
+    // An output reached through the link but outside the sources is fine.
+    let run = common::archsite(
+        &[
+            "build",
+            "--root",
+            &root,
+            "--output",
+            &format!("{link_s}/public"),
+        ],
+        site.tmp(),
+    );
+    run.assert_ok();
+    assert!(site.has("a/index.html"));
+}
