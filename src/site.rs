@@ -170,14 +170,31 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
             format!("refusing to use this folder as output: {why}"),
         )))
     };
-    if out.parent().is_none() {
-        return refuse("it is the file system root");
-    }
     if out.exists() && !out.is_dir() {
         return refuse("it is a file, not a folder");
     }
-    if root.starts_with(&out) {
-        return refuse("it is the site root or holds it, and the build replaces the output folder");
+    // Compare the paths as written and with symbolic links resolved, so that a root and an
+    // output that name the same folders by different routes are still caught.
+    for (root, out) in [
+        (root.clone(), out.clone()),
+        (resolved(&root), resolved(&out)),
+    ] {
+        if let Some(why) = overlap(&root, &out) {
+            return refuse(&why);
+        }
+    }
+    Ok(out)
+}
+
+/// Why `out` cannot be the output folder of the site at `root`, if it cannot.
+fn overlap(root: &Path, out: &Path) -> Option<String> {
+    if out.parent().is_none() {
+        return Some("it is the file system root".into());
+    }
+    if root.starts_with(out) {
+        return Some(
+            "it is the site root or holds it, and the build replaces the output folder".into(),
+        );
     }
     for source in [
         "content",
@@ -189,16 +206,38 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
         ".git",
     ] {
         let s = root.join(source);
-        if out.starts_with(&s) || s.starts_with(&out) {
-            return refuse(&format!("it overlaps the site's sources ({})", s.display()));
+        if out.starts_with(&s) || s.starts_with(out) {
+            return Some(format!("it overlaps the site's sources ({})", s.display()));
         }
     }
     if let Ok(home) = std::env::var("HOME") {
-        if !home.is_empty() && Path::new(&home) == out {
-            return refuse("it is the home folder");
+        if !home.is_empty() && (Path::new(&home) == out || resolved(Path::new(&home)) == out) {
+            return Some("it is the home folder".into());
         }
     }
-    Ok(out)
+    None
+}
+
+/// `p` with symbolic links resolved in the part of it that exists; the rest is appended as it
+/// is.
+fn resolved(p: &Path) -> PathBuf {
+    let mut existing = p.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut real) = existing.canonicalize() {
+            for name in rest.iter().rev() {
+                real.push(name);
+            }
+            return real;
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return p.to_path_buf(),
+        }
+    }
 }
 
 /// Absolute, lexically normalised path (the folder need not exist).
