@@ -553,3 +553,23 @@ fn heading_ids_do_not_take_the_layout_ids() {
         .read("b/index.html")
         .contains("<h2 id=\"site-foot-1\">"));
 }
+
+#[test]
+fn windows_line_endings_and_a_byte_order_mark_are_read() {
+    let site = Site::with_files(&[
+        (
+            "content/a.md",
+            "---\r\ntitle: \"CRLF page\"\r\ndate: 2024-10-06\r\n---\r\n\r\n## Part one\r\n\r\nSee [b](b.md#part-two).\r\n",
+        ),
+        (
+            "content/b.md",
+            "\u{feff}+++\r\ntitle = \"B\"\r\n+++\r\n\r\n## Part two\r\n",
+        ),
+    ]);
+    site.build_ok(&[]);
+    let a = site.read("a/index.html");
+    assert!(a.contains("<h1>CRLF page</h1>"));
+    assert!(a.contains("<time datetime=\"2024-10-06\">"));
+    assert!(a.contains("href=\"/b/#part-two\""));
+    assert!(site.read("b/index.html").contains("<h1>B</h1>"));
+}

@@ -355,3 +355,26 @@ fn a_slug_without_letters_is_an_error() {
         run.assert_stderr_has(&format!("content/notes/b.md: error: slug `{slug}`"));
     }
 }
+
+#[test]
+fn template_error_in_an_overridden_partial() {
+    let run = fails(|s| {
+        s.write(
+            "templates/partials/footer.html",
+            "<footer>\n{{ site.title }\n</footer>\n",
+        )
+    });
+    run.assert_stderr_has("templates/partials/footer.html:2: error:");
+}
+
+#[test]
+fn template_including_a_missing_partial() {
+    let run = fails(|s| {
+        s.write(
+            "templates/partials/footer.html",
+            "<footer>{% include \"partials/nope.html\" %}</footer>\n",
+        )
+    });
+    run.assert_stderr_has("templates/partials/footer.html:1: error:");
+    run.assert_stderr_has("partials/nope.html");
+}
