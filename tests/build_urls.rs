@@ -265,3 +265,21 @@ fn tags_that_differ_in_case_share_one_page() {
         "one tag, not three"
     );
 }
+
+#[test]
+fn feed_updated_is_the_latest_change_of_any_entry() {
+    let site = Site::with_files(&[
+        (
+            "content/old.md",
+            "---\ntitle: Old\ndate: 2024-10-01\nupdated: 2024-12-01\n---\n",
+        ),
+        ("content/new.md", "---\ntitle: New\ndate: 2024-11-01\n---\n"),
+    ]);
+    site.build_ok(&[]);
+    let xml = site.read("atom.xml");
+    let head = xml.split("<entry>").next().unwrap_or("");
+    assert!(
+        head.contains("<updated>2024-12-01T00:00:00Z</updated>"),
+        "{head}"
+    );
+}
