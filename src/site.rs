@@ -1382,8 +1382,9 @@ fn atom_feed(
     dated.truncate(20);
     let rfc = |d: chrono::NaiveDateTime| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let updated = dated
-        .first()
-        .and_then(|&i| content.docs[i].updated.or(content.docs[i].date))
+        .iter()
+        .filter_map(|&i| content.docs[i].updated.or(content.docs[i].date))
+        .max()
         .map(rfc)
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
