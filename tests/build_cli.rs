@@ -176,14 +176,16 @@ subjects = [{ id = "x", name = "X", aliases = ["Ex"] }, { id = "y", name = "Y" }
 aspects = [{ name = "Speed", aliases = ["Pace"] }]
 
 [compare.labels]
-pros = ["Pros"]
+pros = ["Upsides"]
 cons = ["Cons"]
 use_cases = ["Use cases"]
 "#,
         ),
         (
             "content/a.md",
-            "---\ntags: [t]\n---\n# A\n\n<i>raw</i> [gone](gone.md)\n\n## X\n\n**Pros:**\n\n- fast\n\n## Y\n\n**Cons:**\n\n- slow\n",
+            "---\ntags: [t]\n---\n# A\n\n<i>raw</i> [gone](gone.md)\n\n## X\n\n**Upsides:**\n\n- fast\n\n\
+             ## Y\n\n**Cons:**\n\n- slow\n\n## Table\n\n| Aspect | X | Y |\n| --- | --- | --- |\n\
+             | Pace | quick | slow |\n",
         ),
     ]);
     let run = site.build_ok(&[]);
@@ -199,4 +201,25 @@ use_cases = ["Use cases"]
     assert!(!out.join("atom.xml").exists(), "feed = false");
     assert!(!out.join("search").exists(), "search = false");
     assert_eq!(common::read_text(&out, "CNAME"), "docs.example.org\n");
+    assert!(html.contains("<title>A · All keys</title>"));
+    assert!(html.contains("Someone"), "author in the footer");
+    assert!(
+        html.contains("href=\"/docs/a/\""),
+        "menu link under the base path"
+    );
+    assert!(html.contains("href=\"/docs/tags/t/\""), "tags taxonomy");
+    assert!(html.contains("<li id=\"x-pro-fast\">"), "custom pros label");
+    let matrix = common::read_text(&out, "versus/index.html");
+    assert!(matrix.contains("Matrix"), "compare.title");
+    assert!(
+        matrix.contains("Speed") && matrix.contains("quick"),
+        "aspect alias Pace"
+    );
+    let home = common::read_text(&out, "index.html");
+    assert!(home.contains("Every setting."), "description");
+    let css = common::walk(&out.join("assets"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("highlight."))
+        .expect("highlight css");
+    assert!(std::fs::read_to_string(css).expect("css").contains(".hl-"));
 }
