@@ -5,7 +5,7 @@
 //! the first search on a large site download megabytes, so the index is split in three layers
 //! (the exact format is in `docs/templates.md`, section "Search files"):
 //!
-//! - a small **manifest** (`search/manifest.HASH.json`) listing the term range of every chunk;
+//! - a small **manifest** (`search-index.json`, a stable name) listing the term range of every chunk;
 //! - **chunks** (`search/t/N.HASH.json`, at most about [`CHUNK_BYTES`] each) mapping each term,
 //!   in sorted order, to its best [`MAX_POSTINGS`] documents with a score;
 //! - one **fragment** per page (`search/d/KEY.json`) with its title, URL, headings and the start
@@ -25,6 +25,10 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// Where the manifest is written, relative to the output root. Outside `search/`, so that
+/// everything under `search/` can be cached forever.
+pub const MANIFEST_PATH: &str = "search-index.json";
 
 /// Version of the on-disk format, written in the manifest.
 pub const FORMAT_VERSION: u32 = 1;
@@ -139,7 +143,9 @@ pub fn build_index(docs: &[SearchDoc], base_path: &str) -> (Vec<SearchFile>, Str
     files.extend(fragments);
 
     let manifest = manifest_json(keys.len(), &base, &ranges);
-    let path = format!("search/manifest.{}.json", hash_hex(xxh3_64(&manifest)));
+    // A stable name: pages link to it, so a hashed name would change every page on any edit.
+    // It is small and must be revalidated; the chunks and fragments it lists are immutable.
+    let path = MANIFEST_PATH.to_string();
     let url = format!("{base}{path}");
     files.push(SearchFile {
         path,
@@ -719,7 +725,7 @@ mod tests {
     fn manifest(files: &[SearchFile]) -> Value {
         let file = files
             .iter()
-            .find(|f| f.path.starts_with("search/manifest."))
+            .find(|f| f.path == MANIFEST_PATH)
             .expect("manifest");
         json(&file.bytes)
     }
@@ -978,7 +984,7 @@ mod tests {
     fn file_names_carry_content_hashes() {
         let docs = corpus(50, 100, 300);
         let (files, url) = build_index(&docs, "/");
-        for file in &files {
+        for file in files.iter().filter(|f| f.path != MANIFEST_PATH) {
             let name = file.path.rsplit('/').next().expect("name");
             let hash = name
                 .trim_end_matches(".json")
@@ -997,7 +1003,8 @@ mod tests {
                 );
             }
         }
-        assert!(url.starts_with("/search/manifest.") && url.ends_with(".json"));
+        // The manifest keeps a stable name: pages link to it.
+        assert_eq!(url, format!("/{MANIFEST_PATH}"));
         assert_eq!(
             files
                 .iter()
@@ -1016,7 +1023,7 @@ mod tests {
             &[("g", "Gamma")],
         )];
         let (files, url) = build_index(&docs, "sub/path");
-        assert!(url.starts_with("/sub/path/search/manifest."));
+        assert_eq!(url, format!("/sub/path/{MANIFEST_PATH}"));
         let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert!(paths.contains(path_of(&url, "/sub/path/")));
         let manifest = manifest(&files);

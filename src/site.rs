@@ -1449,7 +1449,7 @@ pub fn write_output(files: &[OutputFile], output: &Path) -> Result<usize> {
         .unwrap_or_else(|| "public".into());
     let tmp = parent.join(format!(".{name}.archsite-new-{}", std::process::id()));
     let old = parent.join(format!(".{name}.archsite-old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    remove_stale_work_dirs(parent, &name);
     std::fs::create_dir_all(&tmp).map_err(|e| BuildError::io(&tmp, &e))?;
 
     let results: Vec<std::result::Result<bool, BuildError>> = files
@@ -1481,6 +1481,27 @@ pub fn write_output(files: &[OutputFile], output: &Path) -> Result<usize> {
     }
     let _ = std::fs::remove_dir_all(&old);
     Ok(changed)
+}
+
+/// Removes work folders left beside the output by a build that was killed half-way, as long
+/// as the process that made them is gone.
+fn remove_stale_work_dirs(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        let pid = [".archsite-new-", ".archsite-old-"].iter().find_map(|tag| {
+            file_name
+                .strip_prefix(&format!(".{name}{tag}"))
+                .and_then(|p| p.parse::<u32>().ok())
+        });
+        let Some(pid) = pid else { continue };
+        let alive = pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<bool, BuildError> {
