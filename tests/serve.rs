@@ -603,6 +603,25 @@ fn traversal_attempts_never_leave_the_site() {
         assert_eq!(r.status, 400, "{line}");
         assert!(!r.text().contains(secret));
     }
+    // A served file swapped for a link out of the site: never served, not even before the
+    // rebuild that follows.
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(site.path("static/hello.txt")).unwrap();
+        std::os::unix::fs::symlink(
+            site.dir.path().join("secret.txt"),
+            site.path("static/hello.txt"),
+        )
+        .unwrap();
+        wait_until("the swapped file is gone", || {
+            let r = server.get("/docs/hello.txt");
+            assert!(
+                !r.text().contains(secret),
+                "a swapped-in link leaked the secret"
+            );
+            r.status == 404
+        });
+    }
     // The redirect to the slash never sends the browser to another host.
     let r = server.get("//evil.example/docs");
     assert_eq!(r.status, 400);
@@ -690,6 +709,10 @@ fn edits_send_reload_or_css_events_and_serve_new_content() {
     let (name, data) = events.next();
     assert_eq!(name, "css", "{data}");
     assert_eq!(changed_list(&data), ["/docs/custom.css"]);
+    // Modifying a copied file needs no page rendered.
+    wait_until("the fast path is logged", || {
+        server.log().contains("no page rendered: copied files only")
+    });
     assert!(server
         .get("/docs/custom.css")
         .text()
@@ -1074,6 +1097,11 @@ fn incremental_rebuilds_are_byte_identical_to_a_full_build() {
     );
     events.next_named("reload");
     site.write("static/extra.txt", "extra");
+    events.next_named("reload");
+    // Modified copied files (a static file, a content asset) take the fast path.
+    site.write("static/hello.txt", "Hello again.\n");
+    events.next_named("reload");
+    site.replace("content/notes/diagram.svg", "#36c", "#c63");
     events.next_named("reload");
     std::fs::remove_file(site.path("static/data.json")).unwrap();
     events.next_named("reload");

@@ -220,60 +220,30 @@ impl Builder {
         }
     }
 
-    /// Rebuilds after a change, swaps the site in and tells the open pages.
-    fn rebuild(&mut self, state: &State) {
+    /// Brings the site up to date after the changes in `changed` (paths relative to the root),
+    /// swaps it in and tells the open pages.
+    fn rebuild(&mut self, state: &State, changed: &BTreeSet<PathBuf>) {
         let start = Instant::now();
         let old = state.current();
+        if let Some(site) = self.refresh_copied(&old, changed) {
+            self.publish(
+                state,
+                &old,
+                site,
+                start,
+                "no page rendered: copied files only",
+            );
+            return;
+        }
         match self.build() {
-            Ok(mut built) => {
+            Ok(built) => {
                 self.report(&built);
-                let changed = old.changed_paths(&built.snapshot);
-                built.snapshot.build_id = if changed.is_empty() {
-                    old.build_id.clone()
-                } else {
-                    self.next_build_id()
-                };
-                let site = built.snapshot;
-                let base_moved = site.base_path != old.base_path;
-                let urls: Vec<String> = changed
-                    .iter()
-                    .map(|p| format!("{}{}", site.base_path, p))
-                    .collect();
-                let build_id = site.build_id.clone();
-                let base_path = site.base_path.clone();
-                state.swap(site);
-                let ms = start.elapsed().as_millis();
-                let rendered = format!(
+                let how = format!(
                     "{} of {} documents rendered",
                     self.cache.misses,
                     self.cache.misses + self.cache.hits
                 );
-                if changed.is_empty() {
-                    if !self.quiet {
-                        println!("Rebuilt in {ms} ms ({rendered}): no output changed.");
-                    }
-                    if old.error.is_some() {
-                        let data = serde_json::json!({"build": build_id, "changed": []});
-                        state.hub.broadcast("reload", &data.to_string());
-                    }
-                    return;
-                }
-                let css_only = changed.iter().all(|p| p.ends_with(".css"));
-                if !self.quiet {
-                    println!(
-                        "Rebuilt in {ms} ms ({rendered}): {} file(s) changed{}.",
-                        changed.len(),
-                        if css_only { ", stylesheets only" } else { "" }
-                    );
-                }
-                let listed = (urls.len() <= MAX_LISTED_CHANGES).then_some(urls);
-                let data = serde_json::json!({"build": build_id, "changed": listed});
-                state
-                    .hub
-                    .broadcast(if css_only { "css" } else { "reload" }, &data.to_string());
-                if base_moved {
-                    println!("Serving at {}{}", self.origin, base_path);
-                }
+                self.publish(state, &old, built.snapshot, start, &how);
             }
             Err(failure) => {
                 eprintln!("{}", failure.text);
@@ -285,6 +255,86 @@ impl Builder {
                 state.swap(old.with_error(Some(Arc::new(failure))));
                 state.hub.broadcast("error", &data);
             }
+        }
+    }
+
+    /// The fast path for saves that only modified files the build copies as they are (under
+    /// `static/`, or non-markdown files under `content/`). No page can depend on their bytes,
+    /// which are read from disk when requested, so the snapshot only needs their new size and
+    /// time. Anything else (a new, deleted or renamed file, markdown, templates, settings, a
+    /// copied file published under another name, a site that is currently broken) returns `None`
+    /// and takes a full rebuild.
+    fn refresh_copied(&self, old: &Snapshot, changed: &BTreeSet<PathBuf>) -> Option<Snapshot> {
+        if old.error.is_some() || changed.is_empty() {
+            return None;
+        }
+        let mut site = old.clone();
+        for rel in changed {
+            let mut parts = rel.components();
+            let folder = parts.next()?.as_os_str().to_str()?;
+            let inside = parts.as_path();
+            let copied = folder == crate::site::STATIC_DIR
+                || (folder == crate::content::CONTENT_DIR
+                    && inside.extension().is_some_and(|e| e != "md"));
+            if !copied {
+                return None;
+            }
+            let key = inside.to_str()?.replace('\\', "/");
+            let refreshed = site.refreshed(&key, &self.root.join(rel))?;
+            site.files.insert(key, refreshed);
+        }
+        Some(site)
+    }
+
+    /// Swaps in a new site and sends the event its changes call for.
+    fn publish(
+        &mut self,
+        state: &State,
+        old: &Snapshot,
+        mut site: Snapshot,
+        start: Instant,
+        how: &str,
+    ) {
+        let changed = old.changed_paths(&site);
+        site.build_id = if changed.is_empty() {
+            old.build_id.clone()
+        } else {
+            self.next_build_id()
+        };
+        let base_moved = site.base_path != old.base_path;
+        let urls: Vec<String> = changed
+            .iter()
+            .map(|p| format!("{}{}", site.base_path, p))
+            .collect();
+        let build_id = site.build_id.clone();
+        let base_path = site.base_path.clone();
+        state.swap(site);
+        let ms = start.elapsed().as_millis();
+        if changed.is_empty() {
+            if !self.quiet {
+                println!("Rebuilt in {ms} ms ({how}): no output changed.");
+            }
+            if old.error.is_some() {
+                let data = serde_json::json!({"build": build_id, "changed": []});
+                state.hub.broadcast("reload", &data.to_string());
+            }
+            return;
+        }
+        let css_only = changed.iter().all(|p| p.ends_with(".css"));
+        if !self.quiet {
+            println!(
+                "Rebuilt in {ms} ms ({how}): {} file(s) changed{}.",
+                changed.len(),
+                if css_only { ", stylesheets only" } else { "" }
+            );
+        }
+        let listed = (urls.len() <= MAX_LISTED_CHANGES).then_some(urls);
+        let data = serde_json::json!({"build": build_id, "changed": listed});
+        state
+            .hub
+            .broadcast(if css_only { "css" } else { "reload" }, &data.to_string());
+        if base_moved {
+            println!("Serving at {}{}", self.origin, base_path);
         }
     }
 }
@@ -518,7 +568,7 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         if !options.quiet {
             println!("Changed: {}", describe(&changed));
         }
-        builder.rebuild(&state);
+        builder.rebuild(&state, &changed);
         let _ = std::io::stdout().flush();
     }
     Ok(())

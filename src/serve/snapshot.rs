@@ -146,6 +146,25 @@ impl Snapshot {
         Some(file)
     }
 
+    /// The entry of output `key` made again from `source` after the file was modified, when
+    /// `key` is a copied file whose source is `source` (same canonical path, still inside the
+    /// site); `None` otherwise.
+    pub fn refreshed(&self, key: &str, source: &Path) -> Option<Body> {
+        let Some(Body::File(old)) = self.files.get(key) else {
+            return None;
+        };
+        let path = checked_source(source, &self.allowed)?;
+        if path != old.path {
+            return None;
+        }
+        let meta = std::fs::metadata(&path).ok()?;
+        Some(Body::File(SourceFile {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            path,
+        }))
+    }
+
     /// Output paths whose bytes differ between `self` (older) and `newer`: added, removed or
     /// changed, sorted.
     pub fn changed_paths(&self, newer: &Snapshot) -> Vec<String> {
