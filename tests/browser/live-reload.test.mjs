@@ -7,6 +7,8 @@
 // Environment:
 //   ARCHSITE_BIN   the archsite binary (default: <repo>/target/debug/archsite)
 //   CHROMIUM_PATH  the browser binary (default: /usr/bin/chromium; never downloaded)
+//   ARCHSITE_SCREENSHOTS where to write the error overlay's picture (default: <repo>/docs/screenshots;
+//                  "0" skips)
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -22,6 +24,8 @@ const repo = path.resolve(here, "../..");
 const BIN = path.resolve(repo, process.env.ARCHSITE_BIN || "target/debug/archsite");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const FIXTURE = path.join(repo, "tests/fixtures/serve-site");
+const SHOTS = process.env.ARCHSITE_SCREENSHOTS === "0" ? null
+  : path.resolve(repo, process.env.ARCHSITE_SCREENSHOTS || "docs/screenshots");
 // Upper bound of every wait: a guard against hangs, not a timing check.
 const LIMIT = 20000;
 
@@ -118,6 +122,11 @@ describe("archsite serve live reload", () => {
     assert.equal(await overlay.getAttribute("role"), "alertdialog");
     assert.match(await overlay.textContent(), /Build failed/);
     assert.match(await overlay.textContent(), /content\/notes\/beta\.md:2/);
+    if (SHOTS) {
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await page.setViewportSize({ width: 1100, height: 640 });
+      await page.screenshot({ path: path.join(SHOTS, "serve-error-overlay.png") });
+    }
     // The last good page is still shown under it.
     assert.ok((await page.textContent("main")).includes("EDITED-IN-THE-BROWSER-TEST"));
     // Focus moved to the dismiss button; it (and Escape) dismisses.
