@@ -175,6 +175,7 @@ fn main() -> ExitCode {
                 drafts,
                 open,
                 quiet: ui.quiet(),
+                style: ui.err,
             };
             match archsite::serve::run(&options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -1185,3 +1185,63 @@ fn busy_ports_are_explained_or_skipped() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-site"));
 }
+
+fn listing(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(dir)
+        .into_iter()
+        .map(|p| p.strip_prefix(dir).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_and_leaves_nothing_behind() {
+    let site = Site::new();
+    let before = listing(site.dir.path());
+    let mut server = start(&site);
+    assert_eq!(server.get("/docs/").status, 200);
+    site.replace("content/notes/alpha.md", "ORIGINAL-ALPHA", "EDITED-ALPHA");
+    wait_until("the edit is served", || {
+        server
+            .get("/docs/notes/alpha/")
+            .text()
+            .contains("EDITED-ALPHA")
+    });
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + LIMIT;
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!exit.success());
+    assert!(TcpStream::connect(server.addr).is_err(), "still listening");
+    // Nothing was written next to or inside the site (no output folder, no temporary files).
+    assert_eq!(listing(site.dir.path()), before);
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
+
+#[test]
+fn open_without_a_browser_opener_still_serves() {
+    let site = Site::new();
+    let empty = tempfile::tempdir().unwrap();
+    let server = start_with(
+        &site,
+        &["--port", "0", "--open"],
+        &[("PATH", empty.path().to_str().unwrap())],
+    );
+    assert_eq!(server.get("/docs/").status, 200);
+    wait_until("the missing opener is reported", || {
+        server
+            .log()
+            .contains("--open: found no program to open a browser with")
+    });
+}

@@ -26,8 +26,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::error::BuildError;
+use crate::error::{BuildError, Problem};
 use crate::site::{self, BuildOptions, RenderCache};
+use crate::term::Style;
 use crate::urls::UrlBuilder;
 
 pub use snapshot::{Failure, Snapshot};
@@ -64,6 +65,8 @@ pub struct ServeOptions {
     pub open: bool,
     /// Print only the address, warnings and errors (no line per rebuild).
     pub quiet: bool,
+    /// How errors and warnings are printed in the terminal (colours or not).
+    pub style: Style,
 }
 
 /// What the request handlers share with the builder.
@@ -103,20 +106,20 @@ struct Builder {
     generation: u64,
     last_warnings: String,
     quiet: bool,
+    style: Style,
 }
 
 /// A successful build.
 struct Built {
     snapshot: Snapshot,
     refused: Vec<String>,
-    warnings: String,
-    warning_count: usize,
+    warnings: Vec<Problem>,
     pages: usize,
     sections: usize,
 }
 
 impl Builder {
-    fn new(root: PathBuf, drafts: bool, origin: String, quiet: bool) -> Builder {
+    fn new(root: PathBuf, drafts: bool, origin: String, quiet: bool, style: Style) -> Builder {
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -131,6 +134,7 @@ impl Builder {
             generation: 0,
             last_warnings: String::new(),
             quiet,
+            style,
         }
     }
 
@@ -160,14 +164,12 @@ impl Builder {
             drafts: self.drafts,
         };
         let generated = site::generate_cached(&options, &mut self.cache).map_err(failure)?;
-        let warnings: Vec<String> = generated.warnings.iter().map(|w| w.to_string()).collect();
         let (snapshot, refused) =
             Snapshot::from_output(generated.files, &self.root, &base_path, String::new());
         Ok(Built {
             snapshot,
             refused,
-            warning_count: warnings.len(),
-            warnings: warnings.join("\n"),
+            warnings: generated.warnings,
             pages: generated.pages,
             sections: generated.sections,
         })
@@ -176,18 +178,28 @@ impl Builder {
     /// Prints a build's warnings and refused files; warnings identical to the previous build's
     /// are only counted.
     fn report(&mut self, built: &Built) {
-        if built.warning_count > 0 {
-            if built.warnings == self.last_warnings {
-                eprintln!("{} warning(s), as before.", built.warning_count);
+        let text: Vec<String> = built.warnings.iter().map(|w| w.to_string()).collect();
+        let text = text.join("\n");
+        if !built.warnings.is_empty() {
+            if text == self.last_warnings {
+                eprintln!("{} warning(s), as before.", built.warnings.len());
             } else {
-                eprintln!("{}", built.warnings);
+                for w in &built.warnings {
+                    eprintln!("{}", self.style.problem(w));
+                }
             }
         }
-        self.last_warnings = built.warnings.clone();
+        self.last_warnings = text;
         for path in &built.refused {
             eprintln!(
                 "warning: not serving /{path}: its source resolves outside static/ and content/"
             );
+        }
+    }
+
+    fn print_problems(&self, failure: &Failure) {
+        for p in &failure.problems {
+            eprintln!("{}", self.style.problem(p));
         }
     }
 
@@ -209,7 +221,7 @@ impl Builder {
                 built.snapshot
             }
             Err(failure) => {
-                eprintln!("{}", failure.text);
+                self.print_problems(&failure);
                 eprintln!(
                     "Build failed: serving an error page until the problem is fixed (the site reloads by itself)."
                 );
@@ -246,7 +258,7 @@ impl Builder {
                 self.publish(state, &old, built.snapshot, start, &how);
             }
             Err(failure) => {
-                eprintln!("{}", failure.text);
+                self.print_problems(&failure);
                 eprintln!(
                     "Build failed in {} ms: still serving the last good build.",
                     start.elapsed().as_millis()
@@ -523,7 +535,13 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         .map_err(|e| eprintln!("warning: {e}; changes will not be picked up."))
         .ok();
 
-    let mut builder = Builder::new(root.clone(), options.drafts, origin.clone(), options.quiet);
+    let mut builder = Builder::new(
+        root.clone(),
+        options.drafts,
+        origin.clone(),
+        options.quiet,
+        options.style,
+    );
     let state = Arc::new(State::new(builder.first()));
     let server = Arc::new(
         tiny_http::Server::from_listener(listener, None)
