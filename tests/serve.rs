@@ -598,7 +598,7 @@ fn traversal_attempts_never_leave_the_site() {
     ] {
         let r = raw(
             server.addr,
-            format!("{line}\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!("{line}\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
         );
         assert_eq!(r.status, 400, "{line}");
         assert!(!r.text().contains(secret));
@@ -622,6 +622,25 @@ fn traversal_attempts_never_leave_the_site() {
             r.status == 404
         });
     }
+    // DNS rebinding: a request naming another host is refused, whatever it asks for.
+    for (host, want) in [
+        ("evil.example", 403),
+        (&format!("evil.example:{}", server.addr.port()), 403),
+        (&format!("localhost:{}", server.addr.port()), 200),
+        (&format!("127.0.0.1:{}", server.addr.port()), 200),
+    ] {
+        for target in ["/docs/data.json", "/__archsite/events"] {
+            if want == 200 && target.contains("events") {
+                continue;
+            }
+            let r = raw(
+                server.addr,
+                format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            assert_eq!(r.status, want, "{host} {target}");
+        }
+    }
     // The redirect to the slash never sends the browser to another host.
     let r = server.get("//evil.example/docs");
     assert_eq!(r.status, 400);
@@ -644,13 +663,14 @@ fn many_clients_at_once_including_stalled_ones() {
     let mut held = Vec::new();
     for _ in 0..20 {
         let mut s = TcpStream::connect(addr).unwrap();
-        s.write_all(b"GET /docs/ HTTP/1.1\r\nHost: x\r\n").unwrap();
+        s.write_all(format!("GET /docs/ HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+            .unwrap();
         held.push(s);
     }
     let streams: Vec<Events> = (0..20).map(|_| server.events()).collect();
     for _ in 0..20 {
         let mut s = TcpStream::connect(addr).unwrap();
-        s.write_all(b"GET /docs/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.write_all(format!("GET /docs/big.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
             .unwrap();
         held.push(s);
     }

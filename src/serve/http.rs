@@ -260,8 +260,45 @@ fn send_text(request: Request, status: u16, text: &str) {
     );
 }
 
+/// True when a `Host` header names this machine's loopback interface (`localhost`,
+/// `*.localhost`, `127.x.x.x`, `[::1]`, with or without a port).
+pub fn loopback_host(host: &str) -> bool {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Answers one request. Event-stream requests are handed to a thread of their own.
 pub fn handle(request: Request, state: &Arc<State>) {
+    // A page on another site can point its own host name at 127.0.0.1 (DNS rebinding) and read
+    // the dev server from the user's browser; such requests carry that host name.
+    if state.loopback_only {
+        let host = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str().to_string());
+        if host.is_some_and(|h| !loopback_host(&h)) {
+            send_text(
+                request,
+                403,
+                "Forbidden: this development server only answers requests for localhost.\n",
+            );
+            return;
+        }
+    }
     let method = request.method().clone();
     if method != Method::Get && method != Method::Head {
         let mut headers = common_headers("text/plain; charset=utf-8");
@@ -430,6 +467,34 @@ mod tests {
             Route::BadRequest(_)
         ));
         assert!(matches!(route(&s, "//evil.example/"), Route::BadRequest(_)));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for ok in [
+            "127.0.0.1:1111",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "localhost:1111",
+            "LOCALHOST",
+            "docs.localhost:1111",
+            "[::1]:1111",
+            "[::1]",
+            "localhost.",
+        ] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:1111",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "192.168.1.5:1111",
+            "[::2]:1111",
+            "",
+        ] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -74,13 +74,16 @@ pub struct State {
     site: RwLock<Arc<Snapshot>>,
     /// Live-reload event streams.
     pub hub: Arc<events::Hub>,
+    /// Listening on a loopback address only: requests naming another host are refused.
+    pub loopback_only: bool,
 }
 
 impl State {
-    fn new(site: Snapshot) -> State {
+    fn new(site: Snapshot, loopback_only: bool) -> State {
         State {
             site: RwLock::new(Arc::new(site)),
             hub: Arc::new(events::Hub::default()),
+            loopback_only,
         }
     }
 
@@ -542,7 +545,7 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         options.quiet,
         options.style,
     );
-    let state = Arc::new(State::new(builder.first()));
+    let state = Arc::new(State::new(builder.first(), local.ip().is_loopback()));
     let server = Arc::new(
         tiny_http::Server::from_listener(listener, None)
             .map_err(|e| format!("cannot start the HTTP server: {e}"))?,
