@@ -1265,3 +1265,45 @@ fn open_without_a_browser_opener_still_serves() {
             .contains("--open: found no program to open a browser with")
     });
 }
+
+#[test]
+fn drafts_only_with_the_flag() {
+    let site = Site::new();
+    site.write(
+        "content/notes/draft.md",
+        "---\ntitle: \"Draft\"\ndraft: true\n---\n\nDRAFT-BODY\n",
+    );
+    let server = start(&site);
+    assert_eq!(server.get("/docs/notes/draft/").status, 404);
+    let with_drafts = start_with(&site, &["--port", "0", "--drafts"], &[]);
+    let r = with_drafts.get("/docs/notes/draft/");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("DRAFT-BODY"));
+}
+
+#[test]
+fn a_new_base_url_moves_the_site_and_is_announced() {
+    let site = Site::new();
+    let server = start(&site);
+    let events = server.events();
+    site.replace(
+        "site.toml",
+        "base_url = \"https://example.com/docs/\"",
+        "base_url = \"https://example.com/handbook/v2/\"",
+    );
+    events.next_named("reload");
+    let new_url = format!("http://{}/handbook/v2/", server.addr);
+    wait_until("the new address is printed", || {
+        server.log().contains(&format!("Serving at {new_url}"))
+    });
+    let page = server.get("/handbook/v2/notes/alpha/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("href=\"/handbook/v2/notes/\""));
+    assert_eq!(server.get("/docs/notes/alpha/").status, 404);
+    let r = server.get("/");
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("/handbook/v2/"));
+    let r = server.get("/handbook/");
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("/handbook/v2/"));
+}
