@@ -104,7 +104,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let config = load_config(options)?;
     let output = output_dir(options, &config)?;
-    let generated = generate_with(options, config, &mut RenderCache::default())?;
+    let generated = generate_with(options, config, &mut RenderCache::one_shot())?;
     let changed = write_output(&generated.files, &output)?;
     Ok(BuildReport {
         pages: generated.pages,
@@ -263,7 +263,7 @@ fn absolute(p: &Path) -> PathBuf {
 /// Builds the site in memory.
 pub fn generate(options: &BuildOptions) -> Result<Generated> {
     let config = load_config(options)?;
-    generate_with(options, config, &mut RenderCache::default())
+    generate_with(options, config, &mut RenderCache::one_shot())
 }
 
 /// Builds the site in memory, reusing the markdown results of documents that did not change
@@ -276,7 +276,7 @@ pub fn generate_cached(options: &BuildOptions, cache: &mut RenderCache) -> Resul
 /// Builds the site in memory with settings the caller already loaded and adjusted (`archsite
 /// check` turns broken links into warnings this way, to get past them and report everything).
 pub fn generate_from_config(options: &BuildOptions, config: Config) -> Result<Generated> {
-    generate_with(options, config, &mut RenderCache::default())
+    generate_with(options, config, &mut RenderCache::one_shot())
 }
 
 /// Markdown results kept between builds of the dev server, with the highlighter (and its
@@ -292,6 +292,18 @@ pub struct RenderCache {
     pub misses: usize,
     /// Documents reused by the last build.
     pub hits: usize,
+    /// Set for a single build: nothing is kept, which saves a copy of every rendered page.
+    one_shot: bool,
+}
+
+impl RenderCache {
+    /// A cache for one build only: it keeps no results afterwards.
+    fn one_shot() -> Self {
+        RenderCache {
+            one_shot: true,
+            ..RenderCache::default()
+        }
+    }
 }
 
 fn hash_of(parts: &[&[u8]]) -> u64 {
@@ -383,13 +395,15 @@ fn generate_with(
         .filter(|(d, h)| cache.entries.get(&d.rel).is_some_and(|(old, _)| old == *h))
         .count();
     cache.misses = content.docs.len() - cache.hits;
-    cache.entries = content
-        .docs
-        .iter()
-        .zip(&doc_hashes)
-        .zip(&rendered)
-        .map(|((d, h), r)| (d.rel.clone(), (*h, r.clone())))
-        .collect();
+    if !cache.one_shot {
+        cache.entries = content
+            .docs
+            .iter()
+            .zip(&doc_hashes)
+            .zip(&rendered)
+            .map(|((d, h), r)| (d.rel.clone(), (*h, r.clone())))
+            .collect();
+    }
 
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
 
