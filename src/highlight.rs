@@ -2,9 +2,11 @@
 //!
 //! Classes let one stylesheet carry both the light and the dark theme, switched by the page's
 //! `data-theme`. The syntax set is loaded once per build, on first use, so a site without code
-//! blocks never pays for it. Identical blocks are highlighted once.
+//! blocks never pays for it. A block met a second time (an install command repeated on many
+//! pages) is cached from then on; a block met once leaves only its hash behind, so memory does
+//! not grow with all the code of the site.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
 use syntect::highlighting::ThemeSet;
@@ -25,7 +27,24 @@ const MAX_BLOCK: usize = 256 * 1024;
 #[derive(Default)]
 pub struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
-    cache: Mutex<HashMap<(String, String), String>>,
+    cache: Mutex<BlockCache>,
+}
+
+/// Highlighted blocks by hash of language and code.
+#[derive(Default)]
+struct BlockCache {
+    /// Every block seen so far.
+    seen: HashSet<u64>,
+    /// Blocks seen at least twice: language, code and HTML.
+    html: HashMap<u64, (String, String, String)>,
+}
+
+fn block_hash(lang: &str, code: &str) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&(lang.len() as u64).to_le_bytes());
+    h.update(lang.as_bytes());
+    h.update(code.as_bytes());
+    h.digest()
 }
 
 impl Highlighter {
@@ -41,15 +60,26 @@ impl Highlighter {
     /// The `<pre>` element for a fenced block. `lang` is the info string's first word; an
     /// unknown or empty language gives escaped plain code.
     pub fn block(&self, lang: &str, code: &str) -> String {
-        let key = (lang.to_string(), code.to_string());
-        if let Ok(cache) = self.cache.lock() {
-            if let Some(hit) = cache.get(&key) {
-                return hit.clone();
+        let key = block_hash(lang, code);
+        let first_sight = match self.cache.lock() {
+            Ok(mut cache) => {
+                if let Some((l, c, html)) = cache.html.get(&key) {
+                    if l == lang && c == code {
+                        return html.clone();
+                    }
+                }
+                cache.seen.insert(key)
             }
-        }
+            Err(_) => true,
+        };
         let html = self.render(lang, code);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(key, html.clone());
+        if !first_sight {
+            if let Ok(mut cache) = self.cache.lock() {
+                cache
+                    .html
+                    .entry(key)
+                    .or_insert_with(|| (lang.to_string(), code.to_string(), html.clone()));
+            }
         }
         html
     }
