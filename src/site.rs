@@ -994,7 +994,6 @@ impl<'a> PageContextData<'a> {
             "description": description_of(d, r),
             "url": urls.path(&d.site_path),
             "permalink": urls.permalink(&d.site_path),
-            "content": r.html,
             "toc": r.toc,
             "date": d.date.map(|x| x.format("%Y-%m-%d").to_string()).unwrap_or_default(),
             "date_display": d.date.map(display_date).unwrap_or_default(),
