@@ -820,6 +820,9 @@ struct PageContextData<'a> {
     top: Vec<usize>,
     /// The sidebar for each top-level section being active (and index `usize::MAX` for none).
     navs: HashMap<usize, Value>,
+    /// Per top-level section (in the order of `top`): the sidebar links to its children, none
+    /// of them active. Shared by the sidebars of all pages, which only differ in one link.
+    nav_links: Vec<Vec<Value>>,
     /// Summary entries (for listings) of every document.
     entries: Vec<Value>,
 }
@@ -865,12 +868,29 @@ impl<'a> PageContextData<'a> {
             children,
             top,
             navs: HashMap::new(),
+            nav_links: Vec::new(),
             entries,
         };
         let mut navs = HashMap::new();
         navs.insert(usize::MAX, data.build_nav(usize::MAX, usize::MAX));
         data.navs = navs;
+        data.nav_links = data.top.iter().map(|&s| data.child_links(s)).collect();
         data
+    }
+
+    /// The sidebar links to the children of section `s`, none of them active.
+    fn child_links(&self, s: usize) -> Vec<Value> {
+        let docs = &self.content.docs;
+        let kids = self.children.get(&s).map(Vec::as_slice).unwrap_or_default();
+        kids.iter()
+            .map(|&c| {
+                Value::from_serializable(&serde_json::json!({
+                    "title": docs[c].title,
+                    "url": self.urls.path(&docs[c].site_path),
+                    "active": false,
+                }))
+            })
+            .collect()
     }
 
     /// The top-level section holding document `i`, if any.
@@ -885,11 +905,44 @@ impl<'a> PageContextData<'a> {
         None
     }
 
+    /// The sidebar of document `i`: the same as `build_nav(top section of i, i)`, made from
+    /// shared parts, so a page costs one new entry (its open section) instead of a new tree.
     fn nav_for(&self, i: usize) -> Value {
-        match self.top_section_of(i) {
-            Some(t) => self.build_nav(t, i),
-            None => self.navs[&usize::MAX].clone(),
-        }
+        let closed = &self.navs[&usize::MAX];
+        let Some(t) = self.top_section_of(i) else {
+            return closed.clone();
+        };
+        let closed = closed.as_array().unwrap_or_default();
+        let sections: Vec<Value> = self
+            .top
+            .iter()
+            .zip(closed)
+            .zip(&self.nav_links)
+            .map(|((&s, entry), links)| {
+                if s != t {
+                    return entry.clone();
+                }
+                let kids = self.children.get(&s).map(Vec::as_slice).unwrap_or_default();
+                let pages: Vec<Value> = kids
+                    .iter()
+                    .zip(links)
+                    .map(|(&c, link)| {
+                        if c != i {
+                            return link.clone();
+                        }
+                        let mut map = link.as_map().cloned().unwrap_or_default();
+                        map.insert("active".into(), Value::from(true));
+                        Value::from(map)
+                    })
+                    .collect();
+                let mut map = entry.as_map().cloned().unwrap_or_default();
+                map.insert("active".into(), Value::from(true));
+                map.insert("current".into(), Value::from(s == i));
+                map.insert("pages".into(), Value::from(pages));
+                Value::from(map)
+            })
+            .collect();
+        Value::from(sections)
     }
 
     fn build_nav(&self, active_top: usize, current: usize) -> Value {
