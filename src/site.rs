@@ -857,6 +857,7 @@ impl<'a> PageContextData<'a> {
             })
             .unwrap_or_default();
         let entries = (0..content.docs.len())
+            .into_par_iter()
             .map(|i| Value::from_serializable(&entry_json(content, rendered, urls, i)))
             .collect();
         let mut data = PageContextData {
