@@ -21,7 +21,7 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     };
     let start = Instant::now();
-    let files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(&dir)
+    let files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
