@@ -6,9 +6,14 @@ processes and with the output folder removed before every run:
   - archsite (the release binary) building the site,
   - Hugo building the same markdown with equivalent layouts (when a Hugo binary is found),
   - the floor: pulldown-cmark alone turning the same files into HTML in parallel
-    (examples/md_floor.rs), which no generator can beat.
-It prints one table: median wall time, pages per second, peak memory (max RSS), and the ratios
-archsite/Hugo and archsite/floor. One warm-up run per tool and size is not counted.
+    (examples/md_floor.rs), which no generator can beat,
+  - the same floor with fenced code highlighted by archsite's highlighter (`md_floor
+    --highlight`), which is what a generator that highlights code cannot beat.
+It prints one table: median wall time, median CPU time (user + system), pages per second, peak
+memory (max RSS), and the ratios archsite/Hugo and archsite/floor. One warm-up run per tool and
+size is not counted. The machine's CPU pressure (/proc/pressure/cpu, the share of time runnable
+work waited for a CPU) is printed too: on a shared machine, wall times are only comparable
+within one run of this script.
 
 Usage:
   python3 bench/run.py                      # N = 1, 1000, 10000; 5 runs each
@@ -91,49 +96,61 @@ def build_release(skip):
 
 
 def run_once(cmd, cwd=None):
-    """Runs cmd; returns (wall seconds, peak RSS in KiB, stdout)."""
+    """Runs cmd; returns (wall seconds, CPU seconds, peak RSS in KiB, stdout)."""
     if os.access(GNU_TIME, os.X_OK):
         stats = os.path.join(REPO, "target", ".bench-time.txt")
-        full = [GNU_TIME, "-f", "%M", "-o", stats] + cmd
+        full = [GNU_TIME, "-f", "%M %U %S", "-o", stats] + cmd
         t0 = time.perf_counter()
         p = subprocess.run(full, cwd=cwd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
         with open(stats) as f:
-            lines = [l for l in f.read().split() if l.isdigit()]
-        return wall, int(lines[-1]), p.stdout
+            rss, user, system = f.read().strip().split("\n")[-1].split()
+        return wall, float(user) + float(system), int(rss), p.stdout
     # Fallback: a fresh Python process whose only child is the build.
     probe = (
         "import resource,subprocess,sys,time\n"
         "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True)\n"
-        "w=time.perf_counter()-t\n"
-        "print(p.returncode,w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "w=time.perf_counter()-t;r=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(p.returncode,w,r.ru_utime+r.ru_stime,r.ru_maxrss)\n"
         "sys.stderr.write(p.stdout+p.stderr)\n"
     )
     p = subprocess.run([sys.executable, "-c", probe] + cmd, cwd=cwd, capture_output=True, text=True)
-    code, wall, rss = p.stdout.split()
+    code, wall, cpu, rss = p.stdout.split()
     if code != "0":
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
-    return float(wall), int(rss), p.stderr
+    return float(wall), float(cpu), int(rss), p.stderr
+
+
+def cpu_pressure():
+    """The 'some avg60' CPU pressure in percent, or None where /proc/pressure is missing."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            first = f.readline().split()
+        return float(dict(x.split("=") for x in first[1:])["avg60"])
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def measure(name, cmd, runs, clean=None, cwd=None):
     """Median wall time and peak memory over `runs` runs after one warm-up."""
-    walls, peaks = [], []
+    walls, cpus, peaks = [], [], []
     for k in range(runs + 1):
         if clean and os.path.exists(clean):
             shutil.rmtree(clean)
-        wall, rss, _ = run_once(cmd, cwd)
+        wall, cpu, rss, _ = run_once(cmd, cwd)
         if k == 0:
             continue  # warm-up: page cache, lazy binaries
         walls.append(wall)
+        cpus.append(cpu)
         peaks.append(rss)
     log(f"  {name}: " + ", ".join(f"{w * 1000:.0f}" for w in walls) + " ms")
     return {
         "median_s": statistics.median(walls),
         "min_s": min(walls),
         "max_s": max(walls),
+        "cpu_s": statistics.median(cpus),
         "peak_kib": max(peaks),
         "runs": walls,
     }
@@ -171,6 +188,7 @@ def main():
         hugo_version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split(" ")[1].split("-")[0]
 
     os.makedirs(a.workdir, exist_ok=True)
+    pressure_start = cpu_pressure()
     results = []
     for n in sizes:
         site = os.path.join(a.workdir, f"site-{n}")
@@ -195,30 +213,43 @@ def main():
                 a.runs,
                 clean=hout,
             )
-        row["floor"] = measure("md floor", [floor, os.path.join(site, "content")], a.runs)
+        content = os.path.join(site, "content")
+        row["floor"] = measure("md floor", [floor, content], a.runs)
+        row["floor_hl"] = measure("md floor + highlighting", [floor, "--highlight", content], a.runs)
         results.append(row)
 
+    pressure = [p for p in (pressure_start, cpu_pressure()) if p is not None]
     print()
     print(f"Build times, median of {a.runs} runs after a warm-up; {os.cpu_count()} cores"
-          + (f"; Hugo {hugo_version}" if hugo else "; Hugo not run"))
+          + (f"; Hugo {hugo_version}" if hugo else "; Hugo not run")
+          + (f"; CPU pressure (avg60) {pressure[0]:.0f}% at start, {pressure[-1]:.0f}% at end"
+             if pressure else ""))
     print()
-    print("| N | tool | median wall | pages/s | peak memory | archsite / Hugo | archsite / floor |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| N | tool | median wall | median CPU | pages/s | peak memory "
+          "| archsite / Hugo | archsite / floor | archsite / floor+hl |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    labels = {
+        "archsite": "archsite",
+        "hugo": "Hugo",
+        "floor": "floor: pulldown-cmark",
+        "floor_hl": "floor + highlighting",
+    }
     for row in results:
         n = row["n"]
         a_med = row["archsite"]["median_s"]
-        for tool in ("archsite", "hugo", "floor"):
+        for tool in ("archsite", "hugo", "floor", "floor_hl"):
             if tool not in row:
                 continue
             m = row[tool]
-            label = {"archsite": "archsite", "hugo": "Hugo", "floor": "pulldown-cmark floor"}[tool]
-            ratio_h = ratio_f = ""
+            ratio_h = ratio_f = ratio_fh = ""
             if tool == "archsite":
                 if "hugo" in row:
                     ratio_h = f"{a_med / row['hugo']['median_s']:.2f}"
-                ratio_f = f"{a_med / row['floor']['median_s']:.2f}"
-            print(f"| {n:,} | {label} | {fmt_ms(m['median_s'])} | {n / m['median_s']:,.0f} | "
-                  f"{m['peak_kib'] / 1024:.0f} MB | {ratio_h} | {ratio_f} |")
+                ratio_f = f"{a_med / row['floor']['median_s']:.1f}"
+                ratio_fh = f"{a_med / row['floor_hl']['median_s']:.2f}"
+            print(f"| {n:,} | {labels[tool]} | {fmt_ms(m['median_s'])} | {fmt_ms(m['cpu_s'])} | "
+                  f"{n / m['median_s']:,.0f} | {m['peak_kib'] / 1024:.0f} MB | {ratio_h} | "
+                  f"{ratio_f} | {ratio_fh} |")
 
     if a.serve_latency:
         script = os.path.join(HERE, "serve_latency.py")
@@ -232,8 +263,8 @@ def main():
 
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"hugo": hugo_version, "cores": os.cpu_count(), "results": results}, f,
-                      indent=2)
+            json.dump({"hugo": hugo_version, "cores": os.cpu_count(), "results": results,
+                       "cpu_pressure": pressure}, f, indent=2)
 
 
 if __name__ == "__main__":
