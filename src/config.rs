@@ -246,6 +246,20 @@ impl Config {
 
     fn validate(&self, file: &Path) -> Result<()> {
         let mut problems = Vec::new();
+        let path = &self.compare.path;
+        if path.is_empty()
+            || path
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
+        {
+            problems.push(Problem::error(
+                file,
+                None,
+                format!(
+                    "compare.path `{path}` must be a folder path such as `compare` or `notes/matrix`"
+                ),
+            ));
+        }
         if !(self.base_url.starts_with("http://")
             || self.base_url.starts_with("https://")
             || self.base_url.starts_with('/'))
@@ -273,7 +287,12 @@ impl Config {
         }
         let mut seen = std::collections::HashSet::new();
         for s in &self.compare.subjects {
-            if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if s.id.is_empty()
+                || !s
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
                 problems.push(Problem::error(
                     file,
                     None,
@@ -310,6 +329,19 @@ mod tests {
         let p = &err.problems[0];
         assert_eq!(p.line, Some(2));
         assert!(p.message.contains("did you mean `title`"), "{}", p.message);
+    }
+
+    #[test]
+    fn compare_path_and_subject_ids_are_checked() {
+        for bad in ["path = \"/\"", "path = \"../x\""] {
+            let text = format!("[compare]\n{bad}\n");
+            assert!(
+                Config::parse(&text, Path::new("site.toml")).is_err(),
+                "{bad}"
+            );
+        }
+        let upper = "[[compare.subjects]]\nid = \"SQL\"\nname = \"SQL\"\n";
+        assert!(Config::parse(upper, Path::new("site.toml")).is_err());
     }
 
     #[test]

@@ -370,6 +370,15 @@ pub fn parse_document(
         }
     }
     let site_path = site_path_of(rel, kind, front.slug.as_deref());
+    // A file or folder name without letters or digits (`---.md`) would give `notes//`: the
+    // URL of another page.
+    if site_path.contains("//") || site_path.starts_with('/') {
+        return Err(Problem::error(
+            file,
+            None,
+            "this path gives an empty URL part: name files and folders with letters or digits",
+        ));
+    }
     Ok(Document {
         kind,
         rel: rel.to_string(),
@@ -483,7 +492,8 @@ fn parse_date_field(
 /// Parses the date forms front matter accepts.
 pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(d.naive_utc());
+        // The date as written: `01:00+05:00` on the 6th is shown as the 6th.
+        return Some(d.naive_local());
     }
     for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(d) = NaiveDateTime::parse_from_str(text, fmt) {
@@ -505,11 +515,14 @@ fn take_leading_h1(body: &mut String, title: Option<&str>) -> Option<String> {
             offset += line.len();
             continue;
         }
-        let heading = trimmed
-            .strip_prefix("# ")?
-            .trim()
-            .trim_end_matches('#')
-            .trim();
+        let text = trimmed.strip_prefix("# ")?.trim();
+        // A closing `#` sequence counts only after a space (`# C#` is titled "C#").
+        let closed = text.trim_end_matches('#');
+        let heading = if closed.is_empty() || closed.ends_with(' ') {
+            closed.trim()
+        } else {
+            text
+        };
         if heading.is_empty() || title.is_some_and(|t| t != heading) {
             return None;
         }
@@ -630,6 +643,17 @@ mod tests {
         assert!(!d.body.contains("# Hello"));
         let d = doc("x/my-note.md", "text").expect("valid");
         assert_eq!(d.title, "My note");
+    }
+
+    #[test]
+    fn closing_hashes_need_a_space() {
+        assert_eq!(doc("a.md", "# C#\n").expect("ok").title, "C#");
+        assert_eq!(doc("a.md", "# Title ##\n").expect("ok").title, "Title");
+    }
+
+    #[test]
+    fn names_without_letters_are_refused() {
+        assert!(doc("notes/---.md", "x").is_err());
     }
 
     #[test]

@@ -173,6 +173,20 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
     if out.exists() && !out.is_dir() {
         return refuse("it is a file, not a folder");
     }
+    if options.output.is_none() && !out.starts_with(&root) {
+        return refuse(
+            "output_dir in site.toml points outside the site root; pass --output to confirm it",
+        );
+    }
+    // The build replaces the whole folder: only replace one that an archsite build wrote
+    // (every build writes `.nojekyll`), or an empty one.
+    let non_empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some());
+    if non_empty && !out.join(".nojekyll").exists() {
+        return refuse(
+            "it holds files that no archsite build wrote (there is no .nojekyll), and the build \
+             replaces the whole folder; empty it or choose another one",
+        );
+    }
     // Compare the paths as written and with symbolic links resolved, so that a root and an
     // output that name the same folders by different routes are still caught.
     for (root, out) in [
@@ -475,6 +489,7 @@ fn generate_with(
     let mut anchors: HashMap<String, HashSet<String>> = HashMap::new();
     for (d, r) in content.docs.iter().zip(&rendered) {
         known_paths.insert(d.site_path.clone());
+        known_paths.insert(format!("{}index.html", d.site_path));
         anchors.insert(d.site_path.clone(), r.anchors.clone());
     }
     if let Some(m) = &matrix {
@@ -597,10 +612,11 @@ fn generate_with(
         .collect();
     if !dupes.is_empty() {
         return Err(BuildError::single(Problem::error(
-            "static",
+            "content",
             None,
             format!(
-                "these output files would be written twice (a static file clashes with a generated one): {}",
+                "two sources would write the same output file (a file in static/ or content/, an \
+                 alias, a tag page or a matrix page clashing with a page): {}",
                 dupes.join(", ")
             ),
         )));

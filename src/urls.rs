@@ -98,6 +98,30 @@ pub fn is_external(target: &str) -> bool {
     }
 }
 
+/// Decodes `%20` and friends in a link path. Invalid escapes are kept as written, and bytes that
+/// do not form UTF-8 are replaced, so any input is safe.
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +147,13 @@ mod tests {
         let u = UrlBuilder::new("/docs");
         assert_eq!(u.path("a/"), "/docs/a/");
         assert_eq!(u.permalink("a/"), "/docs/a/");
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_characters() {
+        assert_eq!(percent_decode("a%20b.md"), "a b.md");
+        assert_eq!(percent_decode("%aé.md"), "%aé.md");
+        assert_eq!(percent_decode("100%"), "100%");
     }
 
     #[test]

@@ -66,6 +66,10 @@ fn unchanged_files_keep_their_mtime_and_edited_pages_change() {
         "sitemap.xml",
         "CNAME",
         "compare/compare.json",
+        // Pages link to the search manifest by a stable name, so other pages keep their bytes.
+        "notes/heading-title/index.html",
+        "guides/markdown/index.html",
+        "404.html",
     ] {
         assert_eq!(
             mtime(&out.join(unchanged)),
@@ -231,6 +235,33 @@ fn relative_output_dir_in_site_toml_is_under_the_root() {
     ]);
     site.build_ok(&[]);
     assert!(site.root.join("build/html/a/index.html").is_file());
+}
+
+#[test]
+fn refuses_a_folder_that_no_build_wrote() {
+    let site = Site::with_files(&[
+        ("content/a.md", "# A\n"),
+        ("thesis/chapter1.txt", "draft\n"),
+    ]);
+    let thesis = site.root.join("thesis");
+    let run = site.build(&["--output", &thesis.to_string_lossy()]);
+    run.assert_code(1)
+        .assert_stderr_has("no archsite build wrote");
+    assert_eq!(site.source("thesis/chapter1.txt"), "draft\n");
+    // An output folder of an earlier build is replaced as usual.
+    site.build_ok(&[]);
+    site.build_ok(&[]);
+}
+
+#[test]
+fn refuses_an_output_dir_outside_the_root_unless_confirmed() {
+    let site = Site::with_files(&[
+        ("content/a.md", "# A\n"),
+        ("site.toml", "output_dir = \"../elsewhere\"\n"),
+    ]);
+    site.build(&[])
+        .assert_code(1)
+        .assert_stderr_has("outside the site root");
 }
 
 #[test]

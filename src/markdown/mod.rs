@@ -757,6 +757,12 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     String::new()
                 }
             };
+            // Statements copied out of the page carry the same placeholder.
+            for st in self.out.statements.iter_mut() {
+                if st.html.contains(&marker) {
+                    st.html = st.html.replace(&marker, &rendered);
+                }
+            }
             let block = format!("<p>{marker}</p>");
             if html.contains(&block) {
                 html = html.replacen(&block, &rendered, 1);
@@ -796,7 +802,7 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
         return (dest.to_string(), Some(target));
     }
     let folder = doc.rel.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
-    let decoded = percent_decode(path);
+    let decoded = crate::urls::percent_decode(path);
     let (base, rel) = if let Some(p) = decoded.strip_prefix("@/") {
         ("", p.to_string())
     } else if let Some(p) = decoded.strip_prefix('/') {
@@ -859,28 +865,6 @@ fn join_normalised(folder: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Decodes `%20` and friends in a link path.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Minutes in "1 hour, 5 minutes", "55 minutes", "2 h 10 min" or "1h5m".
 pub fn parse_duration(text: &str) -> Option<u32> {
     let mut total = 0u32;
@@ -892,7 +876,7 @@ pub fn parse_duration(text: &str) -> Option<u32> {
         if c.is_ascii_digit() {
             let mut n = c.to_digit(10)?;
             while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                n = n * 10 + d;
+                n = n.checked_mul(10)?.checked_add(d)?;
                 chars.next();
             }
             number = Some(n);
@@ -907,10 +891,10 @@ pub fn parse_duration(text: &str) -> Option<u32> {
             }
             if let Some(n) = number.take() {
                 if word.starts_with('h') {
-                    total += n * 60;
+                    total = total.checked_add(n.checked_mul(60)?)?;
                     found = true;
                 } else if word.starts_with('m') {
-                    total += n;
+                    total = total.checked_add(n)?;
                     found = true;
                 }
             }
@@ -940,7 +924,7 @@ fn plain_text(events: &[Ev]) -> String {
     let mut s = String::new();
     for (e, _) in events {
         match e {
-            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::Text(t) | Event::Code(t) => shortcodes::push_without_placeholders(&mut s, t),
             Event::SoftBreak | Event::HardBreak => s.push(' '),
             _ => {}
         }
@@ -955,7 +939,7 @@ fn item_text(events: &[Ev]) -> (String, String) {
     let mut lead: Option<usize> = None;
     for (e, _) in events {
         match e {
-            Event::Text(t) | Event::Code(t) => full.push_str(t),
+            Event::Text(t) | Event::Code(t) => shortcodes::push_without_placeholders(&mut full, t),
             Event::SoftBreak | Event::HardBreak => full.push(' '),
             Event::Start(Tag::List(_)) => {
                 lead.get_or_insert(full.len());

@@ -24,6 +24,22 @@ pub fn placeholder(n: usize) -> String {
     format!("\u{E000}sc{n}\u{E001}")
 }
 
+/// Appends `text` to `out` without any placeholders, so ids, titles and plain text never carry
+/// them.
+pub fn push_without_placeholders(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(start) = rest.find('\u{E000}') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('\u{E001}') {
+            Some(end) => rest = &rest[start + end + '\u{E001}'.len_utf8()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
 /// Replaces every shortcode outside code (fenced or indented blocks, inline code spans) with a
 /// placeholder. Returns the new text and the calls, or an error message with its line for a
 /// malformed call.
@@ -163,6 +179,13 @@ mod tests {
         assert_eq!(calls[0].line, 2);
         assert_eq!(text.lines().count(), 3);
         assert!(text.contains(&placeholder(0)));
+    }
+
+    #[test]
+    fn placeholders_are_left_out_of_text() {
+        let mut out = String::new();
+        push_without_placeholders(&mut out, &format!("Fast {} now", placeholder(3)));
+        assert_eq!(out, "Fast  now");
     }
 
     #[test]
