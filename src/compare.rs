@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::config::CompareConfig;
-use crate::markdown::{Statement, StatementKind};
+use crate::markdown::{Mention, Statement, StatementKind};
 use crate::urls::UrlBuilder;
 
 /// The statements and subject mentions of one source page.
@@ -21,8 +21,8 @@ pub struct Source<'a> {
     pub site_path: &'a str,
     /// Statements extracted from it.
     pub statements: &'a [Statement],
-    /// Headings naming a subject: (subject id, heading id, heading text).
-    pub mentions: &'a [(String, String, String)],
+    /// Headings naming a subject.
+    pub mentions: &'a [Mention],
 }
 
 /// A subject column.
@@ -247,13 +247,13 @@ impl Matrix {
         // Headings about each subject, in site order (a course's lessons stay in course order).
         let mut covered: BTreeMap<&str, Vec<Citation>> = BTreeMap::new();
         for src in sources {
-            for (subject, heading_id, heading) in src.mentions {
-                let list = covered.entry(subject.as_str()).or_default();
-                let url = format!("{}#{}", urls.path(src.site_path), heading_id);
+            for m in src.mentions {
+                let list = covered.entry(m.subject.as_str()).or_default();
+                let url = format!("{}#{}", urls.path(src.site_path), m.heading_id);
                 if !list.iter().any(|c| c.url == url) {
                     list.push(Citation {
                         page: src.title.to_string(),
-                        title: heading.clone(),
+                        title: m.heading.clone(),
                         url,
                     });
                 }

@@ -32,7 +32,8 @@ pub struct FrontMatter {
     pub draft: bool,
     /// Order within the section (lower first).
     pub weight: Option<i64>,
-    /// Replaces the file name in the URL.
+    /// Replaces the last part of the URL: the file name of a page, the folder name of a section
+    /// (`_index.md`) or a page bundle (`index.md`).
     pub slug: Option<String>,
     /// Tag names.
     pub tags: Vec<String>,

@@ -248,7 +248,8 @@ impl Rules {
     }
 }
 
-/// Lower-case alphanumeric words, with a trailing plural or adjectival `s` kept as written.
+/// The lower-cased runs of letters and digits in `text`; everything else separates words.
+/// Words are compared as they are: "Pro" and "Pros" are different words.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -89,6 +89,17 @@ pub struct Link {
     pub target: LinkTarget,
 }
 
+/// A heading that names a subject: the matrix lists it under "covered in".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Subject id.
+    pub subject: String,
+    /// Anchor id of the heading.
+    pub heading_id: String,
+    /// Heading text.
+    pub heading: String,
+}
+
 /// The result of rendering one document.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
@@ -110,8 +121,8 @@ pub struct Rendered {
     pub summary: String,
     /// Problems other than links (shortcodes).
     pub problems: Vec<Problem>,
-    /// Headings that name a subject: (subject id, heading id, heading text).
-    pub mentions: Vec<(String, String, String)>,
+    /// Headings that name a subject, in order.
+    pub mentions: Vec<Mention>,
     /// Minutes of every `Duration: ...` paragraph, in order.
     pub durations: Vec<u32>,
 }
@@ -354,8 +365,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
     /// Second pass: headings, labelled lists, tables, alerts.
     fn block_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Event<'a>> {
         let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
-        // (level, subject, label from a heading)
-        let mut scope: Vec<(u8, Option<String>, Option<StatementKind>)> = Vec::new();
+        let mut scope: Vec<Scope> = Vec::new();
         // The label paragraph just before a list: `Some(None)` for an emphasised label that is
         // not a configured one ("**Workarounds:**"), which keeps a label heading's kind off it.
         let mut pending_label: Option<Option<StatementKind>> = None;
@@ -383,19 +393,21 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         &wanted
                     });
                     let lvl = heading_level(*level);
-                    while scope.last().is_some_and(|(l, _, _)| *l >= lvl) {
+                    while scope.last().is_some_and(|s| s.level >= lvl) {
                         scope.pop();
                     }
                     let rules = self.env.rules;
-                    let subject = rules.heading_subject(&text).map(str::to_string);
-                    let label = rules.heading_label(&text);
-                    scope.push((lvl, subject, label));
+                    scope.push(Scope {
+                        level: lvl,
+                        subject: rules.heading_subject(&text).map(str::to_string),
+                        label: rules.heading_label(&text),
+                    });
                     pending_label = None;
                     if (2..=4).contains(&lvl) {
                         flat_toc.push((lvl, id.clone(), text.clone()));
                     }
                     self.out.headings.push((id.clone(), text.clone()));
-                    let mention = scope.last().and_then(|(_, s, _)| s.clone());
+                    let mention = scope.last().and_then(|s| s.subject.clone());
                     let class_attr = if classes.is_empty() {
                         String::new()
                     } else {
@@ -416,7 +428,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     if let Some(subject) = mention {
                         let link = self.subject_link(&subject, self.lines.line(range.start));
                         result.push(Event::Html(link.into()));
-                        self.out.mentions.push((subject, id.clone(), text.clone()));
+                        self.out.mentions.push(Mention {
+                            subject,
+                            heading_id: id.clone(),
+                            heading: text.clone(),
+                        });
                     }
                     i = end + 1;
                     continue;
@@ -446,7 +462,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 }
                 Event::Start(Tag::List(_)) => {
                     let end = matching_end(&events, i);
-                    let heading_label = scope.last().and_then(|(_, _, l)| l.clone());
+                    let heading_label = scope.last().and_then(|s| s.label.clone());
                     let kind = pending_label.take().unwrap_or(heading_label);
                     match (kind, current_subject(&scope)) {
                         (Some(kind), Some(subject)) => {
@@ -983,8 +999,19 @@ fn is_emphasised(inner: &[Ev]) -> bool {
     )
 }
 
-fn current_subject(scope: &[(u8, Option<String>, Option<StatementKind>)]) -> Option<&str> {
-    scope.iter().rev().find_map(|(_, s, _)| s.as_deref())
+/// One open heading while the second pass walks a page: what the blocks below it are about.
+struct Scope {
+    /// Heading level, 1 to 6.
+    level: u8,
+    /// The subject the heading names.
+    subject: Option<String>,
+    /// The list kind the heading introduces ("Pros", "Monolith use cases").
+    label: Option<StatementKind>,
+}
+
+/// The subject of the innermost heading that names one.
+fn current_subject(scope: &[Scope]) -> Option<&str> {
+    scope.iter().rev().find_map(|s| s.subject.as_deref())
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
