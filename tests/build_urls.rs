@@ -63,12 +63,16 @@ fn the_crawler_reports_bad_links() {
         (
             "out/index.html",
             "<a href=\"/sub/missing/\">x</a><a href=\"/other/\">y</a><a href=\"#nope\">z</a>\
-             <img src=\"https://user.github.io/elsewhere.png\"><a href=\"/sub/a/#gone\">w</a>",
+             <img src=\"https://user.github.io/elsewhere.png\"><a href=\"/sub/a/#gone\">w</a>\
+             <a href=\"a/\">relative</a><a href=\"/sub\">no slash</a><a href=\"notes:a\">v</a>\
+             <a href=\"/sub/style.css#top\">css</a><a href=\"/sub/../../etc/\">up</a>\
+             <img srcset=\"/sub/a/ 1x, /sub/second.png 2x\">",
         ),
         (
             "out/a/index.html",
             "<h2 id=\"here\">A</h2><p id=\"here\"></p>",
         ),
+        ("out/style.css", "p {}"),
     ]);
     let mut crawler = Crawler::new(&site.root.join("out"), SUB);
     crawler.crawl();
@@ -80,6 +84,12 @@ fn the_crawler_reports_bad_links() {
         "elsewhere.png",
         "no id `gone`",
         "a/index.html: 1 repeated id",
+        "`a/` does not start with the base path",
+        "`/sub` does not start with the base path",
+        "unknown scheme `notes:`",
+        "style.css, which is not an HTML page",
+        "climbs above the site root",
+        "second.png",
     ] {
         assert!(all.contains(needle), "missing {needle} in:\n{all}");
     }

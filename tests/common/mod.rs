@@ -1,5 +1,6 @@
-//! Shared helpers of the build tests: copy a fixture site into a temporary folder, run the real
-//! `archsite` binary on it, read the output back, and check every link of a built site.
+//! Shared helpers of the integration tests: find fixtures, run the real `archsite` binary with a
+//! guard against hangs, copy a fixture site into a temporary folder, read the output back, record
+//! a folder's state, and check every link of a built site.
 //!
 //! Each test binary uses only part of this module.
 #![allow(dead_code)]
@@ -9,16 +10,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// A build that has not finished after this long is taken to hang, killed, and failed. This is a
+/// A run that has not finished after this long is taken to hang, killed, and failed. This is a
 /// guard against hangs, not a performance check: a debug build of a fixture takes a second or two.
 const HANG_LIMIT: Duration = Duration::from_secs(180);
 
 /// The page of the basic fixture that holds every code block.
 pub const BASIC_CODE_PAGE: &str = "content/guides/code.md";
 
+/// The repository root, which is also the showcase site.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// Folder of the checked-in fixture sites.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    repo_root().join("tests/fixtures")
+}
+
+/// Folder of the checked-in fixture site `name`.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
 }
 
 /// The result of one run of the binary.
@@ -66,16 +77,27 @@ impl Run {
 
 /// Runs `archsite ARGS` in `cwd`, killing it (and failing the test) if it hangs.
 pub fn archsite(args: &[&str], cwd: &Path) -> Run {
+    archsite_env(args, cwd, &[])
+}
+
+/// Runs `archsite ARGS` in `cwd` with extra environment variables, killing it (and failing the
+/// test) if it hangs. Standard input is empty, and `NO_COLOR` is taken out of the environment so
+/// the runner's own setting cannot change what the binary prints.
+pub fn archsite_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
     let out_file = tempfile::NamedTempFile::new().expect("temp file");
     let err_file = tempfile::NamedTempFile::new().expect("temp file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_archsite"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_archsite"));
+    command
         .args(args)
         .current_dir(cwd)
+        .env_remove("NO_COLOR")
         .stdin(Stdio::null())
         .stdout(out_file.reopen().expect("reopen"))
-        .stderr(err_file.reopen().expect("reopen"))
-        .spawn()
-        .expect("start archsite");
+        .stderr(err_file.reopen().expect("reopen"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start archsite");
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for archsite") {
@@ -88,10 +110,14 @@ pub fn archsite(args: &[&str], cwd: &Path) -> Run {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    let text = |file: &tempfile::NamedTempFile| {
+        let bytes = std::fs::read(file.path()).expect("read captured output");
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
     Run {
         code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(out_file.path()).unwrap_or_default(),
-        stderr: std::fs::read_to_string(err_file.path()).unwrap_or_default(),
+        stdout: text(&out_file),
+        stderr: text(&err_file),
     }
 }
 
@@ -200,11 +226,14 @@ impl Site {
     }
 }
 
+/// Reads a file as text, with a clear message when it is missing.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
 /// Reads `dir/rel` as text, with a clear message when it is missing.
 pub fn read_text(dir: &Path, rel: &str) -> String {
-    let path = dir.join(rel);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read output file {}: {e}", path.display()))
+    read(&dir.join(rel))
 }
 
 /// Copies a folder tree.
@@ -217,25 +246,36 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Every file under `dir`, recursively, sorted.
-pub fn walk(dir: &Path) -> Vec<PathBuf> {
+/// Every file and folder under `dir`, recursively, sorted, each with `true` for a folder.
+/// Panics when a folder cannot be read, so a missing folder is never taken for an empty one.
+fn tree(dir: &Path) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
+        let entries =
+            std::fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()));
+        for entry in entries {
+            let path = entry
+                .unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()))
+                .path();
+            let folder = path.is_dir();
+            if folder {
+                stack.push(path.clone());
             }
+            out.push((path, folder));
         }
     }
     out.sort();
     out
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    tree(dir)
+        .into_iter()
+        .filter(|(_, folder)| !folder)
+        .map(|(path, _)| path)
+        .collect()
 }
 
 /// Every file under `dir` as `/`-separated relative path and bytes: compare two of these to
@@ -266,6 +306,38 @@ pub fn mtime(path: &Path) -> SystemTime {
     std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|e| panic!("no mtime for {}: {e}", path.display()))
+}
+
+/// What [`tree_state`] records of one file or folder.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// True for a folder.
+    pub folder: bool,
+    /// The bytes of a file (empty for a folder).
+    pub bytes: Vec<u8>,
+    /// Modification time.
+    pub modified: SystemTime,
+}
+
+/// Every file and folder under `dir` by `/`-separated relative path, with its bytes and
+/// modification time: compare two of these to check that a command touched nothing at all.
+pub fn tree_state(dir: &Path) -> BTreeMap<String, Entry> {
+    tree(dir)
+        .into_iter()
+        .map(|(path, folder)| {
+            let bytes = if folder {
+                Vec::new()
+            } else {
+                std::fs::read(&path).expect("read file")
+            };
+            let entry = Entry {
+                folder,
+                bytes,
+                modified: mtime(&path),
+            };
+            (rel_path(&path, dir), entry)
+        })
+        .collect()
 }
 
 /// The `<main>` element of a page, to keep assertions off the layout around it.
@@ -379,11 +451,13 @@ pub fn tags(html: &str) -> Vec<Tag> {
     out
 }
 
-/// Decodes the few entities archsite writes in attributes.
+/// Decodes the entities archsite writes (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&#x27;`,
+/// `&#x2F;`).
 pub fn decode_entities(s: &str) -> String {
     s.replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
@@ -397,37 +471,50 @@ pub fn ids(html: &str) -> HashSet<String> {
         .collect()
 }
 
+/// URL schemes that lead to other sites or other programs and are not checked. A link with any
+/// other scheme is reported: it is most likely a path that lost its leading `/`.
+const OTHER_SCHEMES: &[&str] = &["http", "https", "mailto", "tel", "data", "javascript"];
+
+/// `("https://host", "/sub/")` from `https://host/sub/`, `("", "/sub/")` from `/sub/`; the path
+/// always ends with `/`.
+pub fn split_base_url(base_url: &str) -> (String, String) {
+    let (origin, path) = match base_url.find("://") {
+        Some(i) => {
+            let after = &base_url[i + 3..];
+            let slash = after.find('/').map(|j| i + 3 + j).unwrap_or(base_url.len());
+            (&base_url[..slash], &base_url[slash..])
+        }
+        None => ("", base_url),
+    };
+    let path = if path.ends_with('/') {
+        path.to_string()
+    } else {
+        format!("{path}/")
+    };
+    (origin.to_string(), path)
+}
+
 /// Link crawler over a built site: every internal URL must carry the base path and lead to an
-/// existing file (and, with a `#fragment` into an HTML page, to an existing id).
+/// existing file, and a `#fragment` must name an existing id of an HTML page. Relative URLs,
+/// URLs that climb above the site, URLs on the site's host outside the base, unknown schemes
+/// and repeated ids are reported too.
 pub struct Crawler {
     out: PathBuf,
     /// `https://host` or empty.
     origin: String,
     /// `/` or `/sub/`.
-    base_path: String,
+    pub base_path: String,
     ids: HashMap<PathBuf, HashSet<String>>,
-    /// Every problem found, as `file: message`.
+    /// Every problem found, as `place: message`.
     pub problems: Vec<String>,
-    /// Number of internal URLs checked.
+    /// Number of internal URLs to another file checked (bare `#fragment`s are not counted).
     pub checked: usize,
 }
 
 impl Crawler {
     /// A crawler for the site in `out`, built for `base_url` (`https://host/sub/` or `/sub/`).
     pub fn new(out: &Path, base_url: &str) -> Self {
-        let (origin, base_path) = match base_url.find("://") {
-            Some(i) => {
-                let after = &base_url[i + 3..];
-                let slash = after.find('/').map(|j| i + 3 + j).unwrap_or(base_url.len());
-                (base_url[..slash].to_string(), base_url[slash..].to_string())
-            }
-            None => (String::new(), base_url.to_string()),
-        };
-        let base_path = if base_path.is_empty() {
-            "/".to_string()
-        } else {
-            base_path
-        };
+        let (origin, base_path) = split_base_url(base_url);
         Crawler {
             out: out.to_path_buf(),
             origin,
@@ -465,42 +552,44 @@ impl Crawler {
 
     fn html_file(&mut self, rel: &str) {
         let html = read_text(&self.out, rel);
-        let own_ids = ids(&html);
-        let all_ids = tags(&html)
-            .into_iter()
-            .filter_map(|t| t.attr("id").map(str::to_string))
-            .count();
-        if all_ids != own_ids.len() {
-            self.problems
-                .push(format!("{rel}: {} repeated id(s)", all_ids - own_ids.len()));
+        let tags = tags(&html);
+        let all_ids: Vec<&str> = tags.iter().filter_map(|t| t.attr("id")).collect();
+        let own_ids: HashSet<String> = all_ids.iter().map(|id| id.to_string()).collect();
+        if all_ids.len() != own_ids.len() {
+            self.problems.push(format!(
+                "{rel}: {} repeated id(s)",
+                all_ids.len() - own_ids.len()
+            ));
         }
-        for tag in tags(&html) {
+        self.ids.insert(self.out.join(rel), own_ids);
+        for tag in &tags {
             for (name, value) in &tag.attrs {
-                let url = match name.as_str() {
-                    "href" | "src" | "action" | "poster" | "formaction" => value.as_str(),
-                    "srcset" => value.split_whitespace().next().unwrap_or(""),
+                let urls: Vec<&str> = match name.as_str() {
+                    "href" | "src" | "action" | "poster" | "formaction" => vec![value.as_str()],
+                    "srcset" => value
+                        .split(',')
+                        .filter_map(|candidate| candidate.split_whitespace().next())
+                        .collect(),
                     "content" if tag.name == "meta" => {
                         match value.to_ascii_lowercase().find("url=") {
-                            Some(i) => &value[i + 4..],
-                            None if value.starts_with('/') || value.starts_with("http") => value,
+                            Some(i) => vec![&value[i + 4..]],
+                            None if value.starts_with('/') || value.starts_with("http") => {
+                                vec![value.as_str()]
+                            }
                             None => continue,
                         }
                     }
                     // Data attributes hold URLs for scripts (`data-nav`); only path-like
                     // values are URLs.
-                    n if n.starts_with("data-") && value.starts_with('/') => value.as_str(),
+                    n if n.starts_with("data-") && value.starts_with('/') => vec![value.as_str()],
                     _ => continue,
                 };
-                if let Some(fragment) = url.strip_prefix('#') {
-                    if !fragment.is_empty() && !own_ids.contains(fragment) {
-                        self.problems.push(format!(
-                            "{rel}: <{} {name}=\"{url}\">: no such id in this page",
-                            tag.name
-                        ));
+                for url in urls {
+                    let place = format!("{rel} <{} {name}>", tag.name);
+                    if let Err(why) = self.target(Some(rel), url, false, false) {
+                        self.problems.push(format!("{place}: {why}"));
                     }
-                    continue;
                 }
-                self.url(&format!("{rel} <{} {name}>", tag.name), url, false);
             }
         }
     }
@@ -556,48 +645,81 @@ impl Crawler {
         let mut strings = Vec::new();
         collect_json_urls(&value, "", &mut strings);
         for (key, url) in strings {
-            self.check(&format!("{rel} \"{key}\""), &url, false, true);
+            if let Err(why) = self.target(None, &url, false, true) {
+                self.problems.push(format!("{rel} \"{key}\": {why}"));
+            }
         }
     }
 
-    /// Checks one URL found at `place`. `absolute` says the URL must be a full permalink.
+    /// Checks one URL found at `place` outside an HTML page, recording a problem when it is
+    /// broken. `absolute` says the URL must be a full permalink.
     pub fn url(&mut self, place: &str, url: &str, absolute: bool) {
-        self.check(place, url, absolute, false);
+        if let Err(why) = self.target(None, url, absolute, false) {
+            self.problems.push(format!("{place}: {why}"));
+        }
     }
 
-    /// Like [`Crawler::url`]; with `prefix_ok`, a URL ending in `/` may name an existing folder
-    /// rather than a page (data files give scripts such prefixes to append names to).
-    fn check(&mut self, place: &str, url: &str, absolute: bool, prefix_ok: bool) {
+    /// Resolves a URL written in the HTML page `from` (a path relative to the output folder):
+    /// `Ok(Some(file))` with the output file it leads to, `Ok(None)` for a URL that is not
+    /// checked (another site, `mailto:`), `Err(why)` when it is broken.
+    pub fn resolve(&mut self, from: &str, url: &str) -> Result<Option<String>, String> {
+        self.target(Some(from), url, false, false)
+    }
+
+    /// The ids of an output HTML file, read once.
+    fn ids_of(&mut self, file: &Path) -> &HashSet<String> {
+        self.ids
+            .entry(file.to_path_buf())
+            .or_insert_with(|| ids(&std::fs::read_to_string(file).unwrap_or_default()))
+    }
+
+    /// Resolves `url`, found in page `from` (which answers a bare `#fragment`) or elsewhere. With
+    /// `absolute`, the URL must be a full permalink; with `prefix_ok`, a URL ending in `/` may
+    /// name an existing folder rather than a page (data files give scripts such prefixes to
+    /// append names to), which gives `Ok(None)`.
+    fn target(
+        &mut self,
+        from: Option<&str>,
+        url: &str,
+        absolute: bool,
+        prefix_ok: bool,
+    ) -> Result<Option<String>, String> {
         let url = url.trim();
         if url.is_empty() {
-            self.problems.push(format!("{place}: empty URL"));
-            return;
+            return Err("empty URL".into());
+        }
+        if let (Some(from), Some(fragment)) = (from, url.strip_prefix('#')) {
+            let page = self.out.join(from);
+            if !fragment.is_empty() && !self.ids_of(&page).contains(fragment) {
+                return Err(format!("`{url}`: this page has no id `{fragment}`"));
+            }
+            return Ok(Some(from.to_string()));
         }
         let full_base = format!("{}{}", self.origin, self.base_path);
         let site_path = if !self.origin.is_empty() && url.starts_with(&full_base) {
             &url[full_base.len()..]
         } else if url.starts_with("//") || is_external(url) {
             if !self.origin.is_empty() && url.starts_with(&self.origin) {
-                self.problems.push(format!(
-                    "{place}: `{url}` is on this host but outside the base {full_base}"
+                return Err(format!(
+                    "`{url}` is on this host but outside the base {full_base}"
                 ));
             }
-            return;
+            let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
+            if !url.starts_with("//") && !OTHER_SCHEMES.contains(&scheme.as_str()) {
+                return Err(format!("`{url}` has an unknown scheme `{scheme}:`"));
+            }
+            return Ok(None);
         } else if absolute && !self.origin.is_empty() {
-            self.problems.push(format!(
-                "{place}: `{url}` should be an absolute URL under {full_base}"
+            return Err(format!(
+                "`{url}` should be an absolute URL under {full_base}"
             ));
-            return;
         } else if let Some(p) = url.strip_prefix(self.base_path.as_str()) {
             p
-        } else if self.base_path != "/" && (url == self.base_path.trim_end_matches('/')) {
-            ""
         } else {
-            self.problems.push(format!(
-                "{place}: `{url}` does not start with the base path {}",
+            return Err(format!(
+                "`{url}` does not start with the base path {}",
                 self.base_path
             ));
-            return;
         };
         self.checked += 1;
         let (path, fragment) = match site_path.split_once('#') {
@@ -605,41 +727,56 @@ impl Crawler {
             None => (site_path, None),
         };
         let path = path.split('?').next().unwrap_or("");
-        let path = percent_decode(path);
+        let path = normalise_path(&percent_decode(path))
+            .ok_or_else(|| format!("`{url}` climbs above the site root"))?;
         let mut file = self.out.join(&path);
         if prefix_ok && path.ends_with('/') && file.is_dir() && !file.join("index.html").is_file() {
-            return;
+            return Ok(None);
         }
         if path.is_empty() || path.ends_with('/') || file.is_dir() {
             file = file.join("index.html");
         }
+        let rel = rel_path_lossy(&file, &self.out);
         if !file.is_file() {
-            self.problems.push(format!(
-                "{place}: `{url}` leads to {}, which was not built",
-                rel_path_lossy(&file, &self.out)
-            ));
-            return;
+            return Err(format!("`{url}` leads to {rel}, which was not built"));
         }
         if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
-            if file.extension().is_some_and(|e| e == "html") {
-                let ids = self
-                    .ids
-                    .entry(file.clone())
-                    .or_insert_with(|| ids(&std::fs::read_to_string(&file).unwrap_or_default()));
-                if !ids.contains(fragment) {
-                    self.problems.push(format!(
-                        "{place}: `{url}`: {} has no id `{fragment}`",
-                        rel_path_lossy(&file, &self.out)
-                    ));
-                }
+            if file.extension().is_none_or(|e| e != "html") {
+                return Err(format!(
+                    "`{url}`: #{fragment} points into {rel}, which is not an HTML page"
+                ));
+            }
+            if !self.ids_of(&file).contains(fragment) {
+                return Err(format!("`{url}`: {rel} has no id `{fragment}`"));
             }
         }
+        Ok(Some(rel))
     }
+}
+
+/// `a/b/` from `a/./c/../b/`: resolves `.` and `..` segments; `None` when the path climbs above
+/// its start. A trailing `/` is kept.
+pub fn normalise_path(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = parts.join("/");
+    if path.ends_with('/') && !out.is_empty() {
+        out.push('/');
+    }
+    Some(out)
 }
 
 fn rel_path_lossy(p: &Path, base: &Path) -> String {
     p.strip_prefix(base)
-        .map(|r| r.to_string_lossy().to_string())
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| p.display().to_string())
 }
 
@@ -687,13 +824,15 @@ pub fn is_external(url: &str) -> bool {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%20` and friends; a `%` not followed by two hex digits stays as it is.
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(v) = u8::from_str_radix(hex, 16) {
                 out.push(v);
                 i += 3;
                 continue;
