@@ -11,14 +11,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use rayon::prelude::*;
 
 use crate::config::{Config, LinkPolicy, CONFIG_FILE};
 use crate::content::{Content, Document, LoadOptions};
-use crate::error::{line_of, Problem, Severity};
-use crate::markdown::extract::words;
-use crate::markdown::{self, shortcodes, LinkTarget, Rules};
+use crate::error::{Problem, Severity};
+use crate::highlight::Highlighter;
+use crate::markdown::{self, shortcodes, Env, LinkTarget, Rendered, Rules, ShortcodeRenderer};
 use crate::site::{self, BuildOptions, FileData, Generated};
 use crate::term::{Style, Verbosity};
 use crate::urls::{is_external, UrlBuilder};
@@ -170,17 +169,6 @@ pub fn check(options: &BuildOptions) -> CheckReport {
             return report;
         }
     };
-    let rules = Rules::new(&config.compare, String::new());
-    let per_doc: Vec<Vec<Problem>> = content
-        .docs
-        .par_iter()
-        .map(|d| {
-            let mut found = missing_alt_text(d);
-            found.extend(comparison_material(d, &config, &rules));
-            found
-        })
-        .collect();
-    report.problems.extend(per_doc.into_iter().flatten());
     report
         .problems
         .extend(duplicate_titles(&content, &options.root));
@@ -207,6 +195,12 @@ pub fn check(options: &BuildOptions) -> CheckReport {
                 .extend(unused_subjects(&g, &options.root.join(CONFIG_FILE)));
             report.problems.extend(orphan_pages(&g));
             report.external = external_links(&g);
+            report.problems.extend(rendered_findings(
+                &g.content,
+                &g.rendered,
+                &config,
+                &HashSet::new(),
+            ));
         }
         Err(e) => {
             report.pages = content
@@ -215,29 +209,126 @@ pub fn check(options: &BuildOptions) -> CheckReport {
                 .filter(|d| d.kind == crate::content::Kind::Page)
                 .count();
             report.sections = content.docs.len() - report.pages;
+            let rendered = render_alone(&content, &config);
+            let errors: HashSet<(PathBuf, Option<usize>)> = e
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .map(|p| (p.file.clone(), p.line))
+                .collect();
+            report
+                .problems
+                .extend(rendered_findings(&content, &rendered, &config, &errors));
             report
                 .problems
                 .extend(e.problems.into_iter().map(link_severity));
         }
     }
-    // A theme's shortcode template may refuse a missing alt itself; say it once.
-    let build_errors: HashSet<(PathBuf, Option<usize>)> = report
-        .problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(|p| (p.file.clone(), p.line))
-        .collect();
-    report.problems.retain(|p| {
-        !(p.severity == Severity::Warning
-            && p.message.starts_with(NO_ALT)
-            && build_errors.contains(&(p.file.clone(), p.line)))
-    });
     report.sort();
     report
 }
 
-/// How alt text warnings begin.
-const NO_ALT: &str = "image `";
+/// What the renderer noticed in each page and a build lets through: images without alt text,
+/// and comparison material the matrix leaves out. `errors` are the (file, line) of the build's
+/// errors: an `img` shortcode whose template refused a missing alt is not reported twice.
+fn rendered_findings(
+    content: &Content,
+    rendered: &[Rendered],
+    config: &Config,
+    errors: &HashSet<(PathBuf, Option<usize>)>,
+) -> Vec<Problem> {
+    let declared: Vec<&str> = config
+        .compare
+        .subjects
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (d, r) in content.docs.iter().zip(rendered) {
+        for image in r.images.iter().filter(|i| !i.has_alt) {
+            if image.shortcode && errors.contains(&(d.file.clone(), Some(image.line))) {
+                continue;
+            }
+            out.push(Problem::warning(
+                &d.file,
+                Some(image.line),
+                format!(
+                    "image `{}` has no alt text; describe what it shows for readers who cannot see it",
+                    image.src
+                ),
+            ));
+        }
+        if !config.compare.enabled {
+            continue;
+        }
+        for list in &r.unscoped_lists {
+            let why = if declared.is_empty() {
+                "site.toml declares no subjects ([[compare.subjects]]), so there is no matrix; declare what you compare, or set compare.enabled = false".to_string()
+            } else {
+                let under = match &list.heading {
+                    Some(h) => format!("under `{h}`, which names no subject"),
+                    None => "under no heading".into(),
+                };
+                format!(
+                    "it is {under}; put it under a heading that names one of: {}",
+                    declared.join(", ")
+                )
+            };
+            out.push(Problem::warning(
+                &d.file,
+                Some(list.line),
+                format!("`{}` list is left out of the matrix: {why}", list.label),
+            ));
+        }
+        for column in &r.unnamed_columns {
+            out.push(Problem::warning(
+                &d.file,
+                Some(column.line),
+                format!(
+                    "table column `{}` names no subject, so its cells are left out of the matrix; declare it in site.toml or add it as an alias of one of: {}",
+                    column.header,
+                    declared.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The pages rendered on their own, for [`rendered_findings`] when the build stopped before
+/// it had rendered them all: the same renderer, with shortcodes left empty (the build has
+/// reported their errors).
+fn render_alone(content: &Content, config: &Config) -> Vec<Rendered> {
+    struct NoShortcodes;
+    impl ShortcodeRenderer for NoShortcodes {
+        fn render(&self, _: &shortcodes::Call, _: &str) -> Result<String, String> {
+            Ok(String::new())
+        }
+    }
+    let urls = UrlBuilder::new(&config.base_url);
+    let highlighter = Highlighter::new();
+    let rules = Rules::new(&config.compare, String::new());
+    let pages: HashMap<String, String> = content
+        .docs
+        .iter()
+        .map(|d| (d.rel.clone(), d.site_path.clone()))
+        .collect();
+    let reserved_ids = HashSet::new();
+    let env = Env {
+        urls: &urls,
+        highlighter: &highlighter,
+        rules: &rules,
+        escape_html: config.escape_html,
+        pages: &pages,
+        shortcodes: &NoShortcodes,
+        reserved_ids: &reserved_ids,
+    };
+    content
+        .docs
+        .par_iter()
+        .map(|d| markdown::render(d, &env))
+        .collect()
+}
 
 /// Gives a front matter problem reported without a line (`` `date: x` is not a date``) the line
 /// of its key.
@@ -289,103 +380,6 @@ impl CheckReport {
     }
 }
 
-/// The markdown of a document as the renderer parses it: shortcodes replaced by placeholders
-/// (lines kept), or `None` when a shortcode is malformed (the build reports that).
-fn parsed_body(d: &Document) -> Option<(String, Vec<shortcodes::Call>)> {
-    shortcodes::extract(&d.body).ok()
-}
-
-/// Images without alt text: markdown images, `img` shortcodes and raw `<img>` tags.
-fn missing_alt_text(d: &Document) -> Vec<Problem> {
-    let Some((text, calls)) = parsed_body(d) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let warn = |line: usize, src: &str| {
-        Problem::warning(
-            &d.file,
-            Some(line),
-            format!(
-                "image `{src}` has no alt text; describe what it shows for readers who cannot see it"
-            ),
-        )
-    };
-    for call in calls.iter().filter(|c| c.name == "img") {
-        if call.kw.get("alt").is_none_or(|a| a.trim().is_empty()) {
-            let src = call.kw.get("src").map(String::as_str).unwrap_or("");
-            out.push(warn(call.line + d.body_line_offset, src));
-        }
-    }
-    let line = |offset: usize| line_of(&text, offset) + d.body_line_offset;
-    let mut image: Option<(String, usize, String)> = None;
-    for (event, range) in Parser::new_ext(&text, markdown::options()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                image = Some((dest_url.to_string(), range.start, String::new()));
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, _, alt)) = image.as_mut() {
-                    alt.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::Image) => {
-                if let Some((src, start, alt)) = image.take() {
-                    if alt.trim().is_empty() {
-                        out.push(warn(line(start), &src));
-                    }
-                }
-            }
-            Event::Html(h) | Event::InlineHtml(h) => {
-                for (at, src) in img_tags_without_alt(&h) {
-                    out.push(warn(line(range.start + at), &src));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// `<img>` tags with no `alt` attribute in a piece of HTML: (offset, src). An explicit `alt=""`
-/// marks a decorative image and is fine.
-fn img_tags_without_alt(html: &str) -> Vec<(usize, String)> {
-    let lower = html.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find("<img") {
-        let start = from + i;
-        let end = lower[start..]
-            .find('>')
-            .map(|e| start + e)
-            .unwrap_or(lower.len());
-        let tag = &lower[start..end];
-        let has_alt = tag.match_indices("alt").any(|(k, _)| {
-            tag[..k].ends_with(char::is_whitespace)
-                && tag[k + 3..].starts_with(['=', ' ', '>', '/'])
-        });
-        if !has_alt {
-            let src = attribute(&html[start..end], "src").unwrap_or_default();
-            out.push((start, src));
-        }
-        from = end.max(start + 4);
-    }
-    out
-}
-
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let at = lower.find(&format!("{name}="))?;
-    let rest = &tag[at + name.len() + 1..];
-    let value = match rest.chars().next()? {
-        q @ ('"' | '\'') => rest[1..].split(q).next().unwrap_or(""),
-        _ => rest
-            .split(|c: char| c.is_whitespace() || c == '>')
-            .next()
-            .unwrap_or(""),
-    };
-    Some(value.to_string())
-}
-
 /// Pages and sections sharing a title, which readers and search results cannot tell apart.
 fn duplicate_titles(content: &Content, root: &Path) -> Vec<Problem> {
     let mut by_title: BTreeMap<String, Vec<&Document>> = BTreeMap::new();
@@ -429,205 +423,6 @@ fn title_line(root: &Path, d: &Document) -> Option<usize> {
         .skip(skip)
         .find(|(_, l)| l.trim_start().starts_with("# "))
         .map(|(i, _)| i + 1)
-}
-
-/// The label word a text introduces (`Pros`), from the site's label lists.
-fn label_of(config: &Config, text: &str) -> Option<String> {
-    let t = words(text).join(" ");
-    if t.is_empty() {
-        return None;
-    }
-    let labels = &config.compare.labels;
-    [&labels.pros, &labels.cons, &labels.use_cases]
-        .into_iter()
-        .flatten()
-        .find(|l| words(l).join(" ") == t)
-        .cloned()
-}
-
-/// Comparison material the matrix leaves out: labelled lists under no subject heading, and
-/// comparison-table columns whose header names no subject.
-fn comparison_material(d: &Document, config: &Config, rules: &Rules) -> Vec<Problem> {
-    if !config.compare.enabled {
-        return Vec::new();
-    }
-    let Some((text, _)) = parsed_body(d) else {
-        return Vec::new();
-    };
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(&text, markdown::options())
-        .into_offset_iter()
-        .collect();
-    let line = |offset: usize| line_of(&text, offset) + d.body_line_offset;
-    let declared: Vec<&str> = config
-        .compare
-        .subjects
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    let mut out = Vec::new();
-    // (level, subject, label, heading text)
-    let mut scope: Vec<(u8, Option<String>, Option<String>, String)> = Vec::new();
-    // A label paragraph just before a list: `Some(Some(label))`; an emphasised paragraph that is
-    // no label (`**Notes:**`) ends a heading's label for the next list: `Some(None)`.
-    let mut pending: Option<Option<String>> = None;
-    let mut i = 0;
-    while i < events.len() {
-        match &events[i].0 {
-            Event::Start(Tag::Heading { level, .. }) => {
-                let end = matching_end(&events, i);
-                let heading = plain_text(&events[i + 1..end]);
-                let lvl = *level as u8;
-                while scope.last().is_some_and(|(l, ..)| *l >= lvl) {
-                    scope.pop();
-                }
-                scope.push((
-                    lvl,
-                    rules.heading_subject(&heading).map(str::to_string),
-                    label_of(config, &heading),
-                    heading,
-                ));
-                pending = None;
-                i = end + 1;
-                continue;
-            }
-            Event::Start(Tag::Paragraph) => {
-                let end = matching_end(&events, i);
-                let inner = &events[i + 1..end];
-                let text = plain_text(inner);
-                let emphasised = inner
-                    .iter()
-                    .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
-                let shaped =
-                    !text.is_empty() && text.len() <= 40 && (emphasised || text.ends_with(':'));
-                pending = match (shaped, label_of(config, &text)) {
-                    (true, Some(label)) => Some(Some(label)),
-                    (true, None) if emphasised => Some(None),
-                    _ => None,
-                };
-                i = end + 1;
-                continue;
-            }
-            Event::Start(Tag::List(_)) => {
-                let end = matching_end(&events, i);
-                let label = pending
-                    .take()
-                    .unwrap_or_else(|| scope.last().and_then(|(_, _, l, _)| l.clone()));
-                let in_scope = scope.iter().any(|(_, s, ..)| s.is_some());
-                if let (Some(label), false) = (label, in_scope) {
-                    let why = if declared.is_empty() {
-                        "site.toml declares no subjects ([[compare.subjects]]), so there is no matrix; declare what you compare, or set compare.enabled = false".to_string()
-                    } else {
-                        let heading = scope
-                            .iter()
-                            .rev()
-                            .map(|(_, _, _, h)| format!("under `{h}`, which names no subject"))
-                            .next()
-                            .unwrap_or_else(|| "under no heading".into());
-                        format!(
-                            "it is {heading}; put it under a heading that names one of: {}",
-                            declared.join(", ")
-                        )
-                    };
-                    out.push(Problem::warning(
-                        &d.file,
-                        Some(line(events[i].1.start)),
-                        format!("`{label}` list is left out of the matrix: {why}"),
-                    ));
-                }
-                i = end + 1;
-                continue;
-            }
-            Event::Start(Tag::Table(_)) => {
-                let end = matching_end(&events, i);
-                if rules.active() {
-                    out.extend(table_columns(
-                        d,
-                        &events[i..=end],
-                        rules,
-                        &declared,
-                        line(events[i].1.start),
-                    ));
-                }
-                pending = None;
-                i = end + 1;
-                continue;
-            }
-            Event::Start(_) => pending = None,
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-/// In a comparison table (a header cell names a subject), the other header cells that name none.
-fn table_columns(
-    d: &Document,
-    table: &[(Event, std::ops::Range<usize>)],
-    rules: &Rules,
-    declared: &[&str],
-    line: usize,
-) -> Vec<Problem> {
-    let mut head: Vec<String> = Vec::new();
-    let mut j = 0;
-    while j < table.len() {
-        match table[j].0 {
-            Event::Start(Tag::TableCell) => {
-                let end = matching_end(table, j);
-                head.push(plain_text(&table[j + 1..end]));
-                j = end;
-            }
-            Event::End(TagEnd::TableHead) => break,
-            _ => {}
-        }
-        j += 1;
-    }
-    let cells = head.iter().skip(1);
-    if !cells.clone().any(|c| rules.cell_subject(c).is_some()) {
-        return Vec::new();
-    }
-    cells
-        .filter(|c| !c.trim().is_empty() && rules.cell_subject(c).is_none())
-        .map(|c| {
-            Problem::warning(
-                &d.file,
-                Some(line),
-                format!(
-                    "table column `{c}` names no subject, so its cells are left out of the matrix; declare it in site.toml or add it as an alias of one of: {}",
-                    declared.join(", ")
-                ),
-            )
-        })
-        .collect()
-}
-
-fn matching_end(events: &[(Event, std::ops::Range<usize>)], start: usize) -> usize {
-    let mut depth = 0usize;
-    for (k, (e, _)) in events.iter().enumerate().skip(start) {
-        match e {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return k;
-                }
-            }
-            _ => {}
-        }
-    }
-    events.len().saturating_sub(1)
-}
-
-fn plain_text(events: &[(Event, std::ops::Range<usize>)]) -> String {
-    let mut s = String::new();
-    for (e, _) in events {
-        match e {
-            Event::Text(t) | Event::Code(t) => s.push_str(t),
-            Event::SoftBreak | Event::HardBreak => s.push(' '),
-            _ => {}
-        }
-    }
-    s.trim().to_string()
 }
 
 /// Subjects declared in `site.toml` that no statement is about: an empty matrix column.
@@ -840,17 +635,6 @@ fn external_links(g: &Generated) -> Vec<ExternalLink> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn img_tags_need_an_alt_attribute() {
-        let found = img_tags_without_alt("<p><img src=\"a.png\"> <img src='b.png' alt=\"\"></p>");
-        assert_eq!(found, vec![(3, "a.png".to_string())]);
-        assert!(img_tags_without_alt("<IMG ALT=\"x\" SRC=\"c.png\">").is_empty());
-        assert_eq!(
-            img_tags_without_alt("<img data-alt=\"x\" src=d.png>")[0].1,
-            "d.png"
-        );
-    }
 
     #[test]
     fn hrefs_resolve_to_output_files() {

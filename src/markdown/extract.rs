@@ -84,7 +84,9 @@ pub struct Rules {
 impl Rules {
     /// Rules from the `[compare]` settings; `matrix_url` is the matrix page's path URL.
     pub fn new(config: &CompareConfig, matrix_url: String) -> Self {
-        if !config.enabled || config.subjects.is_empty() {
+        // Labels are known even without subjects, so lists that the matrix would take but
+        // cannot (no subject declared) are found.
+        if !config.enabled {
             return Rules::default();
         }
         let subjects = config
@@ -134,9 +136,14 @@ impl Rules {
             .map(|(_, n)| n.as_str())
     }
 
-    /// True when there is anything to extract.
+    /// True when there is anything to extract: some subject is declared.
     pub fn active(&self) -> bool {
         !self.subjects.is_empty()
+    }
+
+    /// True when list labels (Pros, Cons, Use cases) are recognised.
+    pub fn has_labels(&self) -> bool {
+        self.labels.iter().any(|(_, names)| !names.is_empty())
     }
 
     /// The subject a heading names, when it names exactly one. "Monolith" and "Monolithic

@@ -125,6 +125,49 @@ pub struct Rendered {
     pub mentions: Vec<Mention>,
     /// Minutes of every `Duration: ...` paragraph, in order.
     pub durations: Vec<u32>,
+    /// Labelled lists (Pros, Cons, Use cases) under no heading that names a subject: the
+    /// matrix leaves them out.
+    pub unscoped_lists: Vec<UnscopedList>,
+    /// Header cells of comparison tables that name no subject: the matrix leaves their cells
+    /// out.
+    pub unnamed_columns: Vec<UnnamedColumn>,
+    /// Every image: markdown images, raw `<img>` tags and `img` shortcodes.
+    pub images: Vec<Image>,
+}
+
+/// A list with a Pros / Cons / Use cases label that no heading above it ties to a subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnscopedList {
+    /// 1-based line of the list.
+    pub line: usize,
+    /// The label as written, without a trailing colon (`Pros`, `Limitations`).
+    pub label: String,
+    /// The innermost heading above the list, if any.
+    pub heading: Option<String>,
+}
+
+/// A header cell of a comparison table (one whose header names a subject) that names none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnnamedColumn {
+    /// 1-based line of the table.
+    pub line: usize,
+    /// The header cell's text.
+    pub header: String,
+}
+
+/// An image in a page, for the alt text check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// 1-based line.
+    pub line: usize,
+    /// The source as written.
+    pub src: String,
+    /// False when readers who cannot see the image get nothing: a markdown image with empty
+    /// alt text, an `<img>` tag with no `alt` attribute (`alt=""` marks a decorative image and
+    /// counts as alt text), an `img` shortcode with no or empty `alt`.
+    pub has_alt: bool,
+    /// From an `img` shortcode, whose template may refuse a missing alt itself.
+    pub shortcode: bool,
 }
 
 /// Markdown extensions archsite enables.
@@ -154,6 +197,14 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
     };
     let lines = LineIndex::new(&text, doc.body_line_offset);
     let page_url = env.urls.path(&doc.site_path);
+    for call in calls.iter().filter(|c| c.name == "img") {
+        out.images.push(Image {
+            line: call.line + doc.body_line_offset,
+            src: call.kw.get("src").cloned().unwrap_or_default(),
+            has_alt: call.kw.get("alt").is_some_and(|a| !a.trim().is_empty()),
+            shortcode: true,
+        });
+    }
 
     let mut r = Renderer {
         doc,
@@ -219,11 +270,33 @@ impl<'r, 'e> Renderer<'r, 'e> {
     /// First pass: links, images, code blocks, raw HTML, plain text.
     fn inline_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Ev<'a>> {
         let mut result = Vec::with_capacity(events.len());
+        // Markdown images being read, innermost last, with whether alt text came so far.
+        let mut images: Vec<Image> = Vec::new();
         let mut iter = events.into_iter();
         while let Some((event, range)) = iter.next() {
+            if let Some(image) = images.last_mut() {
+                match &event {
+                    Event::Text(t) | Event::Code(t) => image.has_alt |= !t.trim().is_empty(),
+                    Event::End(TagEnd::Image) => {
+                        if let Some(image) = images.pop() {
+                            self.out.images.push(image);
+                        }
+                    }
+                    _ => {}
+                }
+            }
             match event {
                 Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
-                    let tag = self.rewrite_target(tag, self.lines.line(range.start));
+                    let line = self.lines.line(range.start);
+                    if let Tag::Image { dest_url, .. } = &tag {
+                        images.push(Image {
+                            line,
+                            src: dest_url.to_string(),
+                            has_alt: false,
+                            shortcode: false,
+                        });
+                    }
+                    let tag = self.rewrite_target(tag, line);
                     result.push((Event::Start(tag), range));
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
@@ -251,10 +324,12 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 }
                 Event::Html(h) => {
                     self.collect_html_ids(&h);
+                    self.collect_html_images(&h, range.start);
                     result.push((Event::Html(h), range));
                 }
                 Event::InlineHtml(h) => {
                     self.collect_html_ids(&h);
+                    self.collect_html_images(&h, range.start);
                     result.push((Event::InlineHtml(h), range));
                 }
                 Event::Text(t) => {
@@ -320,6 +395,18 @@ impl<'r, 'e> Renderer<'r, 'e> {
         }
     }
 
+    /// Records the `<img>` tags of raw HTML that starts at byte `start` of the body.
+    fn collect_html_images(&mut self, html: &str, start: usize) {
+        for (at, src, has_alt) in img_tags(html) {
+            self.out.images.push(Image {
+                line: self.lines.line(start + at),
+                src,
+                has_alt,
+                shortcode: false,
+            });
+        }
+    }
+
     /// A link or image tag with its target resolved (and recorded for the link check).
     fn rewrite_target<'a>(&mut self, tag: Tag<'a>, line: usize) -> Tag<'a> {
         match tag {
@@ -366,9 +453,10 @@ impl<'r, 'e> Renderer<'r, 'e> {
     fn block_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Event<'a>> {
         let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
         let mut scope: Vec<Scope> = Vec::new();
-        // The label paragraph just before a list: `Some(None)` for an emphasised label that is
-        // not a configured one ("**Workarounds:**"), which keeps a label heading's kind off it.
-        let mut pending_label: Option<Option<StatementKind>> = None;
+        // The label paragraph just before a list, with the label as written: `Some(None)` for an
+        // emphasised label that is not a configured one ("**Workarounds:**"), which keeps a label
+        // heading's kind off it.
+        let mut pending_label: Option<Option<(StatementKind, String)>> = None;
         let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
         let mut i = 0;
         while i < events.len() {
@@ -401,6 +489,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         level: lvl,
                         subject: rules.heading_subject(&text).map(str::to_string),
                         label: rules.heading_label(&text),
+                        heading: text.clone(),
                     });
                     pending_label = None;
                     if (2..=4).contains(&lvl) {
@@ -440,17 +529,18 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 Event::Start(Tag::Paragraph) => {
                     let end = matching_end(&events, i);
                     let inner = &events[i + 1..end];
+                    let para = plain_text(inner);
                     pending_label = None;
-                    if self.env.rules.active() && is_label_shape(inner) {
-                        match self.env.rules.label_kind(&plain_text(inner)) {
-                            Some(kind) if current_subject(&scope).is_some() => {
-                                pending_label = Some(Some(kind));
+                    if self.env.rules.has_labels() && is_label_shape(inner, &para) {
+                        match self.env.rules.label_kind(&para) {
+                            Some(kind) => {
+                                let written = para.trim_end_matches(':').trim_end().to_string();
+                                pending_label = Some(Some((kind, written)));
                             }
                             None if is_emphasised(inner) => pending_label = Some(None),
-                            _ => {}
+                            None => {}
                         }
                     }
-                    let para = plain_text(inner);
                     if let Some(minutes) = para.strip_prefix("Duration:").and_then(parse_duration) {
                         self.out.durations.push(minutes);
                     } else if self.out.summary.is_empty() {
@@ -462,14 +552,28 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 }
                 Event::Start(Tag::List(_)) => {
                     let end = matching_end(&events, i);
-                    let heading_label = scope.last().and_then(|s| s.label.clone());
-                    let kind = pending_label.take().unwrap_or(heading_label);
+                    // The label paragraph just before the list, else the innermost heading's.
+                    let (kind, written) = match pending_label.take() {
+                        Some(Some((kind, written))) => (Some(kind), Some(written)),
+                        Some(None) => (None, None),
+                        None => (scope.last().and_then(|s| s.label.clone()), None),
+                    };
                     match (kind, current_subject(&scope)) {
                         (Some(kind), Some(subject)) => {
                             let subject = subject.to_string();
                             self.extract_list(&events[i..=end], &subject, &kind, &mut result);
                         }
-                        _ => result.extend(events[i..=end].iter().map(|(e, _)| e.clone())),
+                        (kind, subject) => {
+                            if kind.is_some() && subject.is_none() {
+                                let heading = scope.last().map(|s| s.heading.clone());
+                                self.out.unscoped_lists.push(UnscopedList {
+                                    line: self.lines.line(range.start),
+                                    label: written.or_else(|| heading.clone()).unwrap_or_default(),
+                                    heading,
+                                });
+                            }
+                            result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
+                        }
                     }
                     i = end + 1;
                     continue;
@@ -686,6 +790,16 @@ impl<'r, 'e> Renderer<'r, 'e> {
             .collect();
         let is_comparison = subjects.iter().any(Option::is_some);
         let line = self.lines.line(start);
+        if is_comparison {
+            for (cell, subject) in head.iter().zip(&subjects).skip(1) {
+                let header = plain_text(cell);
+                if subject.is_none() && !header.is_empty() {
+                    self.out
+                        .unnamed_columns
+                        .push(UnnamedColumn { line, header });
+                }
+            }
+        }
         let style = |c: usize| match aligns.get(c) {
             Some(Alignment::Left) => " style=\"text-align: left\"",
             Some(Alignment::Center) => " style=\"text-align: center\"",
@@ -976,9 +1090,9 @@ fn cell_html(events: &[Ev]) -> String {
     html
 }
 
-/// A label paragraph is short and holds only (bold) text: `**Pros:**`, `Use cases:`.
-fn is_label_shape(inner: &[Ev]) -> bool {
-    let text = plain_text(inner);
+/// A label paragraph is short and holds only (bold) text: `**Pros:**`, `Use cases:`. `text` is
+/// the paragraph's [`plain_text`].
+fn is_label_shape(inner: &[Ev], text: &str) -> bool {
     if text.is_empty() || text.len() > 40 {
         return false;
     }
@@ -986,6 +1100,48 @@ fn is_label_shape(inner: &[Ev]) -> bool {
         .iter()
         .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
     emphasised || text.ends_with(':')
+}
+
+/// The `<img>` tags in a piece of raw HTML: (byte offset, `src`, whether it has an `alt`
+/// attribute). An explicit `alt=""` marks a decorative image and counts.
+fn img_tags(html: &str) -> Vec<(usize, String, bool)> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = bytes[from..]
+        .windows(4)
+        .position(|w| w.eq_ignore_ascii_case(b"<img"))
+    {
+        let start = from + i;
+        let end = html[start..]
+            .find('>')
+            .map(|e| start + e)
+            .unwrap_or(html.len());
+        let tag = html[start..end].to_ascii_lowercase();
+        let has_alt = tag.match_indices("alt").any(|(k, _)| {
+            tag[..k].ends_with(char::is_whitespace)
+                && tag[k + 3..].starts_with(['=', ' ', '>', '/'])
+        });
+        let src = attribute(&html[start..end], "src").unwrap_or_default();
+        out.push((start, src, has_alt));
+        from = end.max(start + 4);
+    }
+    out
+}
+
+/// The value of attribute `name` in an HTML start tag, quoted or not.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let at = lower.find(&format!("{name}="))?;
+    let rest = &tag[at + name.len() + 1..];
+    let value = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next().unwrap_or(""),
+        _ => rest
+            .split(|c: char| c.is_whitespace() || c == '>')
+            .next()
+            .unwrap_or(""),
+    };
+    Some(value.to_string())
 }
 
 /// The whole paragraph is bold or italic text.
@@ -1007,6 +1163,8 @@ struct Scope {
     subject: Option<String>,
     /// The list kind the heading introduces ("Pros", "Monolith use cases").
     label: Option<StatementKind>,
+    /// Heading text.
+    heading: String,
 }
 
 /// The subject of the innermost heading that names one.
@@ -1072,4 +1230,25 @@ fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
     let mut i = 0;
     let min = flat.iter().map(|(l, _, _)| *l).min().unwrap_or(2);
     build(flat, &mut i, min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn img_tags_and_their_alt_attributes() {
+        let found = img_tags("<p><img src=\"a.png\"> <img src='b.png' alt=\"\"></p>");
+        assert_eq!(
+            found,
+            vec![
+                (3, "a.png".to_string(), false),
+                (21, "b.png".to_string(), true)
+            ]
+        );
+        assert!(img_tags("<IMG ALT=\"x\" SRC=\"c.png\">")[0].2);
+        let data_alt = &img_tags("<img data-alt=\"x\" src=d.png>")[0];
+        assert_eq!((data_alt.1.as_str(), data_alt.2), ("d.png", false));
+        assert!(img_tags("<image src=x> <p>no images</p>").is_empty());
+    }
 }
