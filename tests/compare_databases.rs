@@ -4,17 +4,12 @@
 
 mod compare_support;
 
-use compare_support::{build, cell, cell_statements, fixture, matrix_columns, matrix_rows, Built};
+use compare_support::{
+    build, cell, cell_statements, cell_texts as texts, fixture, matrix_columns, matrix_rows, Built,
+};
 
 fn site() -> Built {
     build(&fixture("databases"), None)
-}
-
-fn texts(matrix: &str, cell_id: &str) -> Vec<String> {
-    cell_statements(matrix, cell_id)
-        .into_iter()
-        .map(|(_, s)| s.text)
-        .collect()
 }
 
 #[test]

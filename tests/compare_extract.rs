@@ -4,18 +4,12 @@
 
 mod compare_support;
 
-use compare_support::{attr_values, build, cell, cell_statements, fixture, ids_of, Built};
+use compare_support::{
+    attr_values, build, cell, cell_statements, cell_texts as texts, fixture, ids, Built,
+};
 
 fn site() -> Built {
     build(&fixture("compare-basic"), None)
-}
-
-/// Texts of every statement in a matrix cell, in order.
-fn texts(matrix: &str, cell_id: &str) -> Vec<String> {
-    cell_statements(matrix, cell_id)
-        .into_iter()
-        .map(|(_, s)| s.text)
-        .collect()
 }
 
 #[test]
@@ -119,7 +113,7 @@ fn lists_without_a_label_or_subject_are_left_alone() {
 fn statements_get_readable_unique_anchors_in_their_page() {
     let b = site();
     let page = b.page("notes/labels/");
-    let ids = ids_of(&page);
+    let ids = ids(&page);
     for id in [
         "monolith-pro-simple-to-start",
         "monolith-pro-simple-to-start-1",
@@ -330,7 +324,7 @@ fn back_links_follow_each_extracted_list_and_table() {
          <a href=\"/compare/#aspect-cost\">Cost</a></p>"
     ));
     // Every back-link lands on an id of the matrix page.
-    let matrix_ids = ids_of(&b.page("compare/"));
+    let matrix_ids = ids(&b.page("compare/"));
     for p in [&page, &table] {
         for href in attr_values(p, "href") {
             if let Some(frag) = href.strip_prefix("/compare/#") {
@@ -555,7 +549,7 @@ fn compare_json_holds_the_whole_matrix() {
         let url = s["source_url"].as_str().expect("source_url");
         let rest = url.strip_prefix("https://example.org/").expect("absolute");
         let (path, frag) = rest.split_once('#').expect("anchor");
-        assert!(ids_of(&b.page(path)).contains(frag), "{url} has no target");
+        assert!(ids(&b.page(path)).contains(frag), "{url} has no target");
     }
 }
 

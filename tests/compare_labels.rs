@@ -2,14 +2,7 @@
 
 mod compare_support;
 
-use compare_support::{build, cell_statements, fixture};
-
-fn texts(matrix: &str, cell_id: &str) -> Vec<String> {
-    cell_statements(matrix, cell_id)
-        .into_iter()
-        .map(|(_, s)| s.text)
-        .collect()
-}
+use compare_support::{build, cell_texts as texts, fixture};
 
 #[test]
 fn configured_labels_introduce_lists_and_replaced_defaults_do_not() {

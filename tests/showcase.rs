@@ -7,18 +7,18 @@
 
 mod compare_support;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use compare_support::{
-    attr_values, build, cell_statements, ids_of, matrix_rows, normalise, repo_root, Built,
+    attr_values, build, cell_statements, matrix_rows, normalise, repo_root, Built,
 };
 
 const SUB_PATH_URL: &str = "https://example.github.io/archsite/";
 
 #[test]
 fn the_showcase_builds_with_no_broken_links_at_a_domain_root() {
-    let b = build(&repo_root(), Some("https://example.org/"));
+    let b = build(repo_root(), Some("https://example.org/"));
     assert_eq!(b.base_path, "/");
     let broken = b.broken_links();
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
@@ -26,7 +26,7 @@ fn the_showcase_builds_with_no_broken_links_at_a_domain_root() {
 
 #[test]
 fn the_showcase_builds_with_no_broken_links_under_a_sub_path() {
-    let b = build(&repo_root(), Some(SUB_PATH_URL));
+    let b = build(repo_root(), Some(SUB_PATH_URL));
     assert_eq!(b.base_path, "/archsite/");
     let pages = b.html_files();
     assert!(pages.len() > 15, "only {} pages", pages.len());
@@ -305,7 +305,7 @@ fn assert_same(written: Vec<Written>, shown: Vec<Written>, what: &str) {
 #[test]
 fn every_pro_con_and_use_case_in_the_notes_is_in_the_right_cell() {
     let root = repo_root();
-    let written = written_in(&root, "notes");
+    let written = written_in(root, "notes");
     assert!(
         written.len() > 30,
         "the notes should hold many statements, found {}",
@@ -317,32 +317,29 @@ fn every_pro_con_and_use_case_in_the_notes_is_in_the_right_cell() {
             "no {row} in the notes"
         );
     }
-    let b = build(&root, Some(SUB_PATH_URL));
+    let b = build(root, Some(SUB_PATH_URL));
     assert_same(written, in_matrix(&b, "notes"), "notes");
 }
 
 #[test]
 fn every_labelled_list_in_the_comparisons_is_in_the_right_cell() {
     let root = repo_root();
-    let written = written_in(&root, "comparisons");
+    let written = written_in(root, "comparisons");
     assert!(!written.is_empty());
-    let b = build(&root, Some(SUB_PATH_URL));
+    let b = build(root, Some(SUB_PATH_URL));
     assert_same(written, in_matrix(&b, "comparisons"), "comparisons");
 }
 
 #[test]
 fn every_matrix_link_lands_on_an_id_of_its_target_page() {
-    let b = build(&repo_root(), Some(SUB_PATH_URL));
+    let b = build(repo_root(), Some(SUB_PATH_URL));
     let pages = b.html_files();
-    let ids: HashMap<String, HashSet<String>> = pages
-        .iter()
-        .map(|(rel, html)| (rel.clone(), ids_of(html)))
-        .collect();
+    let mut crawler = b.crawler();
     let mut checked = 0;
     let mut problems = Vec::new();
     for (rel, html) in pages.iter().filter(|(rel, _)| rel.starts_with("compare/")) {
         for href in attr_values(html, "href") {
-            match b.resolve(rel, &href, &ids) {
+            match crawler.resolve(rel, &href) {
                 Ok(Some(_)) if href.contains('#') => checked += 1,
                 Ok(_) => {}
                 Err(why) => problems.push(format!("{rel}: {href}: {why}")),
@@ -369,7 +366,7 @@ fn every_matrix_link_lands_on_an_id_of_its_target_page() {
 
 #[test]
 fn the_course_links_lessons_to_subject_pages_and_sums_its_durations() {
-    let b = build(&repo_root(), Some(SUB_PATH_URL));
+    let b = build(repo_root(), Some(SUB_PATH_URL));
     let course = b.page("course/introduction-to-backend-architectures/");
     let lesson = course
         .split("id=\"monolithic-architectures\"")
@@ -383,7 +380,7 @@ fn the_course_links_lessons_to_subject_pages_and_sums_its_durations() {
         "{after_heading}"
     );
     // Every lesson whose title names a subject links to that subject's page.
-    let subjects = subjects(&repo_root());
+    let subjects = subjects(repo_root());
     let source = std::fs::read_to_string(
         repo_root().join("content/course/introduction-to-backend-architectures.md"),
     )

@@ -800,7 +800,9 @@ fn collect_json_urls(v: &serde_json::Value, key: &str, out: &mut Vec<(String, St
         serde_json::Value::Object(map) => {
             for (k, item) in map {
                 // HTML fragments carry their own links; they are checked as text elsewhere.
-                if k == "html" || k == "text" {
+                // The search index's term table is keyed by words (`url`, `src` among them)
+                // and holds document ids, not URLs.
+                if k == "html" || k == "text" || k == "terms" {
                     continue;
                 }
                 collect_json_urls(item, k, out);

@@ -1,26 +1,21 @@
 //! Helpers of the matrix tests: build a site with the real binary into a temporary folder, read
-//! pages back, pull ids, links and matrix cells out of the HTML, and check that every internal
-//! link and anchor of a built site resolves.
+//! pages back, pull links and matrix cells out of the HTML, and check every link of a built site
+//! with the shared crawler.
 //!
 //! The HTML here is archsite's own output, so attributes are always double-quoted; a small
 //! scanner is enough and keeps the tests free of an HTML parser dependency.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+#[path = "../common/mod.rs"]
+pub mod common;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-/// Folder of a checked-in fixture site.
-pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// The repository root, which is the showcase site.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::decode_entities;
+// Each test binary uses only some of these.
+#[allow(unused_imports)]
+pub use common::{fixture, ids, repo_root};
 
 /// A site built into a temporary folder, removed when dropped.
 pub struct Built {
@@ -29,7 +24,7 @@ pub struct Built {
     pub out: PathBuf,
     /// The path every internal URL starts with (`/` or `/archsite/`).
     pub base_path: String,
-    /// The absolute base URL the site was built for (ends with `/`).
+    /// The base URL the site was built for (ends with `/`).
     pub base_url: String,
     /// What the build printed on standard error (warnings).
     pub stderr: String,
@@ -39,30 +34,14 @@ pub struct Built {
 pub fn build(root: &Path, base_url: Option<&str>) -> Built {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("out");
-    let mut args: Vec<String> = vec![
-        "build".into(),
-        "--root".into(),
-        root.display().to_string(),
-        "--output".into(),
-        out.display().to_string(),
-    ];
+    let root_s = root.display().to_string();
+    let out_s = out.display().to_string();
+    let mut args = vec!["build", "--root", &root_s, "--output", &out_s];
     if let Some(url) = base_url {
-        args.push("--base-url".into());
-        args.push(url.into());
+        args.extend(["--base-url", url]);
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_archsite"))
-        .args(&args)
-        .current_dir(tmp.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run archsite");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        output.status.success(),
-        "build of {} failed\nstdout:\n{}\nstderr:\n{stderr}",
-        root.display(),
-        String::from_utf8_lossy(&output.stdout)
-    );
+    let run = common::archsite(&args, tmp.path());
+    run.assert_ok();
     let base_url = match base_url {
         Some(u) => u.to_string(),
         None => base_url_of(root),
@@ -72,18 +51,18 @@ pub fn build(root: &Path, base_url: Option<&str>) -> Built {
     } else {
         format!("{base_url}/")
     };
-    let base_path = path_of_url(&base_url);
+    let (_, base_path) = common::split_base_url(&base_url);
     Built {
         _tmp: tmp,
         out,
         base_path,
         base_url,
-        stderr,
+        stderr: run.stderr,
     }
 }
 
 fn base_url_of(root: &Path) -> String {
-    let text = std::fs::read_to_string(root.join("site.toml")).expect("site.toml");
+    let text = common::read(&root.join("site.toml"));
     let value: toml::Table = toml::from_str(&text).expect("site.toml parses");
     value
         .get("base_url")
@@ -92,23 +71,10 @@ fn base_url_of(root: &Path) -> String {
         .to_string()
 }
 
-/// `/archsite/` from `https://example.github.io/archsite/`.
-fn path_of_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((_, rest)) => match rest.find('/') {
-            Some(i) => rest[i..].to_string(),
-            None => "/".into(),
-        },
-        None => url.to_string(),
-    }
-}
-
 impl Built {
     /// Reads an output file as text; `rel` is relative to the output folder.
     pub fn read(&self, rel: &str) -> String {
-        let path = self.out.join(rel);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        common::read_text(&self.out, rel)
     }
 
     /// True when the output has that file.
@@ -128,159 +94,31 @@ impl Built {
 
     /// Every HTML file of the output, as (relative path, text).
     pub fn html_files(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for f in walk(&self.out) {
-            if f.extension().is_some_and(|e| e == "html") {
-                let rel = f
-                    .strip_prefix(&self.out)
-                    .expect("inside output")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text = std::fs::read_to_string(&f).expect("read html");
-                out.push((rel, text));
-            }
-        }
-        out
+        common::walk(&self.out)
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "html"))
+            .map(|f| (common::rel_path(&f, &self.out), common::read(&f)))
+            .collect()
     }
 
-    /// Checks every `href` and `src` of every HTML page: internal targets must exist, and a
-    /// `#fragment` must name an id in the target page. Returns one line per broken link.
+    /// The shared link crawler, set up for this site's output and base URL.
+    pub fn crawler(&self) -> common::Crawler {
+        common::Crawler::new(&self.out, &self.base_url)
+    }
+
+    /// Crawls every HTML, XML, JSON and robots file of the output (see [`common::Crawler`]):
+    /// internal targets must exist and a `#fragment` must name an id of the target page.
+    /// Returns one line per problem; a crawl that finds no internal URL at all is one too.
     pub fn broken_links(&self) -> Vec<String> {
-        let pages = self.html_files();
-        let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
-        for (rel, text) in &pages {
-            ids.insert(rel.clone(), ids_of(text));
+        let mut crawler = self.crawler();
+        crawler.crawl();
+        if crawler.checked == 0 {
+            crawler
+                .problems
+                .push("no internal URL found: the crawl missed the site".into());
         }
-        let mut problems = Vec::new();
-        for (rel, text) in &pages {
-            for attr in ["href", "src"] {
-                for value in attr_values(text, attr) {
-                    if let Err(why) = self.resolve(rel, &value, &ids) {
-                        problems.push(format!("{rel}: {attr}=\"{value}\": {why}"));
-                    }
-                }
-            }
-        }
-        problems
+        crawler.problems
     }
-
-    /// Resolves a link written in page `from`: `Ok(Some(target file))` for an internal link that
-    /// resolves, `Ok(None)` for one that is not checked (another site, `mailto:`), `Err` when
-    /// broken.
-    pub fn resolve(
-        &self,
-        from: &str,
-        link: &str,
-        ids: &HashMap<String, HashSet<String>>,
-    ) -> Result<Option<String>, String> {
-        let link = link.trim();
-        let link = match link.strip_prefix(self.base_url.as_str()) {
-            Some(rest) => format!("{}{rest}", self.base_path),
-            None => link.to_string(),
-        };
-        let lower = link.to_ascii_lowercase();
-        if lower.starts_with("http:")
-            || lower.starts_with("https:")
-            || lower.starts_with("//")
-            || lower.starts_with("mailto:")
-            || lower.starts_with("tel:")
-            || lower.starts_with("data:")
-            || lower.starts_with("javascript:")
-        {
-            return Ok(None);
-        }
-        let (path, fragment) = match link.split_once('#') {
-            Some((p, f)) => (p.to_string(), Some(percent_decode(f))),
-            None => (link.clone(), None),
-        };
-        let path = path.split('?').next().unwrap_or("").to_string();
-        let target = if path.is_empty() {
-            from.to_string()
-        } else if let Some(abs) = path.strip_prefix('/') {
-            let Some(rest) = format!("/{abs}")
-                .strip_prefix(self.base_path.as_str())
-                .map(str::to_string)
-            else {
-                return Err(format!(
-                    "does not start with the base path {}",
-                    self.base_path
-                ));
-            };
-            self.file_for(&percent_decode(&rest))?
-        } else {
-            let folder = from.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
-            let joined = join(folder, &percent_decode(&path))
-                .ok_or_else(|| "points above the site root".to_string())?;
-            self.file_for(&joined)?
-        };
-        if let Some(f) = fragment.filter(|f| !f.is_empty()) {
-            let Some(page_ids) = ids.get(&target) else {
-                return Err(format!(
-                    "fragment #{f} on {target}, which is not an HTML page"
-                ));
-            };
-            if !page_ids.contains(&f) {
-                return Err(format!("{target} has no id \"{f}\""));
-            }
-        }
-        Ok(Some(target))
-    }
-
-    /// The output file a site-relative path names (`notes/a/` -> `notes/a/index.html`).
-    fn file_for(&self, rel: &str) -> Result<String, String> {
-        let rel = rel.trim_start_matches('/');
-        let candidate = if rel.is_empty() || rel.ends_with('/') {
-            format!("{rel}index.html")
-        } else {
-            rel.to_string()
-        };
-        let path = self.out.join(&candidate);
-        if path.is_file() {
-            return Ok(candidate);
-        }
-        let as_dir = format!("{rel}/index.html");
-        if self.out.join(&as_dir).is_file() {
-            return Ok(as_dir);
-        }
-        Err(format!("no file {candidate} in the output"))
-    }
-}
-
-/// Joins a relative path onto a folder, resolving `.` and `..`.
-fn join(folder: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    let mut out = parts.join("/");
-    if rel.ends_with('/') && !out.is_empty() {
-        out.push('/');
-    }
-    Some(out)
-}
-
-/// Every file under `dir`, recursively, sorted.
-pub fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Values of every `attr="..."` in `html`, entities decoded.
@@ -300,42 +138,6 @@ pub fn attr_values(html: &str, attr: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Every `id` in a page.
-pub fn ids_of(html: &str) -> HashSet<String> {
-    attr_values(html, "id").into_iter().collect()
-}
-
-/// Decodes the entities archsite writes (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&#x27;`).
-pub fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
-}
-
-/// Decodes `%20` and friends.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Text with tags removed, entities decoded and white space collapsed.
@@ -516,6 +318,14 @@ pub fn cell_statements(html: &str, cell_id: &str) -> Vec<(String, CellStatement)
             let title = g.title.clone();
             g.statements.into_iter().map(move |s| (title.clone(), s))
         })
+        .collect()
+}
+
+/// Texts of every statement in a matrix cell, in order.
+pub fn cell_texts(html: &str, cell_id: &str) -> Vec<String> {
+    cell_statements(html, cell_id)
+        .into_iter()
+        .map(|(_, s)| s.text)
         .collect()
 }
 
