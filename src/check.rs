@@ -19,8 +19,8 @@ use crate::error::{Problem, Severity};
 use crate::highlight::Highlighter;
 use crate::markdown::{self, shortcodes, Env, LinkTarget, Rendered, Rules, ShortcodeRenderer};
 use crate::site::{self, BuildOptions, FileData, Generated};
-use crate::term::{Style, Verbosity};
-use crate::urls::{is_external, UrlBuilder};
+use crate::term::{plural, Style, Verbosity};
+use crate::urls::{is_external, join_path, UrlBuilder};
 
 /// A link to another site, found in a page; listed, never fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,13 +92,6 @@ impl CheckReport {
         if !shown.is_empty() {
             out.push('\n');
         }
-        let plural = |n: usize, word: &str| {
-            if n == 1 {
-                format!("{n} {word}")
-            } else {
-                format!("{n} {word}s")
-            }
-        };
         let found = match (self.errors(), self.warnings()) {
             (0, 0) => style.green("no problems"),
             (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
@@ -590,17 +583,7 @@ fn output_path(urls: &UrlBuilder, from: &str, href: &str) -> Option<String> {
         urls.strip_base(&format!("/{abs}"))?.to_string()
     } else {
         let folder = from.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
-        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-        for part in path.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                p => parts.push(p),
-            }
-        }
-        let mut joined = parts.join("/");
+        let mut joined = join_path(folder, path)?;
         if path.ends_with('/') && !joined.is_empty() {
             joined.push('/');
         }

@@ -7,7 +7,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use archsite::error::Severity;
 use archsite::site::{self, BuildOptions};
-use archsite::term::{self, Stream, Style, Verbosity};
+use archsite::term::{self, plural, Stream, Style, Verbosity};
 
 /// A static documentation site generator with cross-linked pros/cons matrices.
 #[derive(Parser)]
@@ -275,14 +275,5 @@ fn check(root: PathBuf, drafts: bool, ui: Ui) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// "1 page", "2 pages".
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }

@@ -141,15 +141,8 @@ impl ShortcodeRenderer for Templates {
 
 /// Adds every `id="literal"` in `text` (not ids made by template expressions) to `out`.
 fn literal_ids(text: &str, out: &mut HashSet<String>) {
-    for (i, _) in text.match_indices("id=\"") {
-        let before = text[..i].chars().last();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-            continue;
-        }
-        let rest = &text[i + 4..];
-        let Some(end) = rest.find('"') else { continue };
-        let id = &rest[..end];
-        if !id.is_empty() && !id.contains(['{', '}', '$', '+', '\'', ' ']) {
+    for id in crate::markdown::html_ids(text) {
+        if !id.is_empty() && !id.contains(['{', '}', '$', '+', '\'', '"', ' ']) {
             out.insert(id.to_string());
         }
     }

@@ -106,6 +106,15 @@ impl Style {
     }
 }
 
+/// A count with its noun: "1 page", "2 pages" (nouns whose plural adds an `s`).
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// The colour decision, apart from the environment so it can be tested.
 pub fn decide(choice: ColorChoice, no_color: bool, terminal: bool) -> bool {
     match choice {

@@ -98,6 +98,22 @@ pub fn is_external(target: &str) -> bool {
     }
 }
 
+/// Joins a relative `/`-separated path onto a folder, resolving `.` and `..`: `("a/b", "../c")`
+/// gives `a/c`. `None` when it leaves the root. The result has no leading or trailing `/`.
+pub fn join_path(folder: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Decodes `%20` and friends in a link path. Invalid escapes are kept as written, and bytes that
 /// do not form UTF-8 are replaced, so any input is safe.
 pub fn percent_decode(s: &str) -> String {
@@ -147,6 +163,13 @@ mod tests {
         let u = UrlBuilder::new("/docs");
         assert_eq!(u.path("a/"), "/docs/a/");
         assert_eq!(u.permalink("a/"), "/docs/a/");
+    }
+
+    #[test]
+    fn paths_join_onto_folders() {
+        assert_eq!(join_path("a/b", "../c/./d").as_deref(), Some("a/c/d"));
+        assert_eq!(join_path("", "x/").as_deref(), Some("x"));
+        assert_eq!(join_path("a", "../..").as_deref(), None);
     }
 
     #[test]

@@ -377,21 +377,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
         result
     }
 
+    /// Records the ids raw HTML sets: links may point at them, headings must not take them.
     fn collect_html_ids(&mut self, html: &str) {
-        for quote in ["id=\"", "id='"] {
-            let close = &quote[3..];
-            let mut rest = html;
-            while let Some(i) = rest.find(quote) {
-                let before = rest[..i].chars().last();
-                rest = &rest[i + quote.len()..];
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
-                    continue;
-                }
-                if let Some(end) = rest.find(close) {
-                    self.out.anchors.insert(rest[..end].to_string());
-                    self.used_ids.insert(rest[..end].to_string());
-                }
-            }
+        for id in html_ids(html) {
+            self.out.anchors.insert(id.to_string());
+            self.used_ids.insert(id.to_string());
         }
     }
 
@@ -940,7 +930,7 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
     } else {
         (folder, decoded.clone())
     };
-    let Some(joined) = join_normalised(base, &rel) else {
+    let Some(joined) = crate::urls::join_path(base, &rel) else {
         return (
             dest.to_string(),
             Some(LinkTarget::Missing(format!(
@@ -978,21 +968,6 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
             anchor: fragment,
         }),
     )
-}
-
-/// Joins a relative path onto a folder, resolving `.` and `..`; `None` if it leaves the root.
-fn join_normalised(folder: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Minutes in "1 hour, 5 minutes", "55 minutes", "2 h 10 min" or "1h5m".
@@ -1100,6 +1075,27 @@ fn is_label_shape(inner: &[Ev], text: &str) -> bool {
         .iter()
         .any(|(e, _)| matches!(e, Event::Start(Tag::Strong | Tag::Emphasis)));
     emphasised || text.ends_with(':')
+}
+
+/// The values of the `id="..."` and `id='...'` attributes in a piece of HTML or a template, as
+/// written (`data-id=` and `grid=` are other attributes).
+pub(crate) fn html_ids(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for quote in ["id=\"", "id='"] {
+        let close = &quote[3..];
+        let mut rest = html;
+        while let Some(i) = rest.find(quote) {
+            let before = rest[..i].chars().last();
+            rest = &rest[i + quote.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                continue;
+            }
+            if let Some(end) = rest.find(close) {
+                out.push(&rest[..end]);
+            }
+        }
+    }
+    out
 }
 
 /// The `<img>` tags in a piece of raw HTML: (byte offset, `src`, whether it has an `alt`
@@ -1250,5 +1246,11 @@ mod tests {
         let data_alt = &img_tags("<img data-alt=\"x\" src=d.png>")[0];
         assert_eq!((data_alt.1.as_str(), data_alt.2), ("d.png", false));
         assert!(img_tags("<image src=x> <p>no images</p>").is_empty());
+    }
+
+    #[test]
+    fn html_ids_are_id_attributes_only() {
+        let html = "<a id=\"one\"></a><b id='two'></b><i data-id=\"no\" grid=\"no\" x_id=\"no\">";
+        assert_eq!(html_ids(html), vec!["one", "two"]);
     }
 }
