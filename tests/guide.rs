@@ -3,37 +3,17 @@
 //! site under `docs/examples/` is built and its documented results checked, and the reference
 //! pages are compared with the settings and front matter keys archsite really accepts.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{copy_dir, read, repo_root as repo, Run};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// Runs `archsite ARGS` in `cwd` (with the shared runner's hang guard).
 fn run(cwd: &Path, args: &[String]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsite"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run archsite");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    common::archsite(&args, cwd)
 }
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -162,19 +142,6 @@ fn words(line: &str) -> Vec<String> {
         out.push(word);
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Runs every `console` block: `$ archsite ...` and `$ cd ...` lines, in a scratch folder per
@@ -592,19 +559,10 @@ fn the_s3_cache_rules_match_the_hashed_files() {
             .any(|part| part.len() >= 10 && part.chars().all(|c| c.is_ascii_hexdigit()))
     };
     let (_keep, public) = build_example("compare", &[]);
-    let mut files = Vec::new();
-    let mut stack = vec![public.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&public).expect("inside");
-                files.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
+    let files: Vec<String> = common::walk(&public)
+        .iter()
+        .map(|p| common::rel_path(p, &public))
+        .collect();
     let mut cached = 0;
     for f in &files {
         let forever = immutable.iter().any(|p| glob(p.as_bytes(), f.as_bytes()));

@@ -1,37 +1,16 @@
 //! A new user's first minutes: `archsite init`, then `build` and `check` in the new folder, and
 //! the command line around them (help examples, exit codes, colour, completions).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
-use std::time::SystemTime;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{read, tree_state, Run};
 
-fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_archsite"));
-    cmd.args(args).current_dir(cwd).env_remove("NO_COLOR");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run archsite");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
+/// Runs `archsite ARGS` in `cwd` (with the shared runner's hang guard).
 fn run(cwd: &Path, args: &[&str]) -> Run {
-    run_env(cwd, args, &[])
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::archsite(args, cwd)
 }
 
 #[test]
@@ -120,26 +99,6 @@ fn build_with_a_sub_path_as_the_pages_workflow_does() {
     );
 }
 
-/// Every file and folder under `root` with its bytes and modification time.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir") {
-            let entry = entry.expect("entry");
-            let meta = entry.metadata().expect("metadata");
-            let bytes = if meta.is_dir() {
-                stack.push(entry.path());
-                Vec::new()
-            } else {
-                std::fs::read(entry.path()).expect("read")
-            };
-            out.insert(entry.path(), (bytes, meta.modified().expect("mtime")));
-        }
-    }
-    out
-}
-
 #[test]
 fn init_refuses_a_non_empty_folder_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -147,23 +106,23 @@ fn init_refuses_a_non_empty_folder_and_changes_nothing() {
     std::fs::create_dir_all(site.join("content")).expect("mkdir");
     std::fs::write(site.join("site.toml"), "title = \"Mine\"\n").expect("write");
     std::fs::write(site.join("content/_index.md"), "# Mine\n").expect("write");
-    let before = snapshot(dir.path());
+    let before = tree_state(dir.path());
     let r = run(dir.path(), &["init", "busy"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stderr.contains("is not empty"), "{}", r.stderr);
     assert!(r.stderr.contains("content, site.toml"), "{}", r.stderr);
-    assert_eq!(before, snapshot(dir.path()), "init changed something");
+    assert_eq!(before, tree_state(dir.path()), "init changed something");
 
     // The current folder, when it is not empty, is refused the same way.
     let r = run(&site, &["init"]);
     assert_eq!(r.code, 1);
-    assert_eq!(before, snapshot(dir.path()));
+    assert_eq!(before, tree_state(dir.path()));
 
     // A file where the folder should be.
     let r = run(dir.path(), &["init", "busy/site.toml"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not a folder"), "{}", r.stderr);
-    assert_eq!(before, snapshot(dir.path()));
+    assert_eq!(before, tree_state(dir.path()));
 }
 
 #[test]
@@ -302,7 +261,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
         r.stdout
     );
     // Forced off wins over a terminal; NO_COLOR is respected.
-    let r = run_env(here, &["check", "--root", root, "--color", "never"], &[]);
+    let r = run(here, &["check", "--root", root, "--color", "never"]);
     assert!(!r.stdout.contains('\u{1b}'));
 }
 

@@ -4,6 +4,8 @@
 //! live-reload event stream. Every wait polls for a condition with a generous limit; no test
 //! asserts on timing.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,23 +18,6 @@ use std::time::{Duration, Instant};
 /// Upper bound of every wait: a guard against hangs, never a performance check.
 const LIMIT: Duration = Duration::from_secs(20);
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve-site")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// A temporary copy of the fixture: `<tmp>/site`, with room beside it for files outside the site.
 struct Site {
     dir: tempfile::TempDir,
@@ -41,7 +26,7 @@ struct Site {
 impl Site {
     fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixture(), &dir.path().join("site"));
+        common::copy_dir(&common::fixture("serve-site"), &dir.path().join("site"));
         Site { dir }
     }
 
@@ -1053,38 +1038,18 @@ fn polling_watcher_picks_up_changes() {
 
 /// Every file `archsite build` writes, by path.
 fn build_files(root: &Path, out: &Path, base_url: &str) -> BTreeMap<String, Vec<u8>> {
-    let status = Command::new(env!("CARGO_BIN_EXE_archsite"))
-        .args(["build", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .args(["--base-url", base_url])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut files = BTreeMap::new();
-    for entry in walk(out) {
-        let rel = entry
-            .strip_prefix(out)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        files.insert(rel, std::fs::read(&entry).unwrap());
-    }
-    files
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    let (root_s, out_s) = (root.to_string_lossy(), out.to_string_lossy());
+    let args = [
+        "build",
+        "--root",
+        &root_s,
+        "--output",
+        &out_s,
+        "--base-url",
+        base_url,
+    ];
+    common::archsite(&args, root).assert_ok();
+    common::snapshot(out)
 }
 
 #[test]
@@ -1207,12 +1172,10 @@ fn busy_ports_are_explained_or_skipped() {
 }
 
 fn listing(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walk(dir)
+    common::walk(dir)
         .into_iter()
         .map(|p| p.strip_prefix(dir).unwrap().to_path_buf())
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 #[cfg(unix)]

@@ -75,29 +75,21 @@ impl Run {
     }
 }
 
-/// Runs `archsite ARGS` in `cwd`, killing it (and failing the test) if it hangs.
+/// Runs `archsite ARGS` in `cwd`, killing it (and failing the test) if it hangs. Standard input
+/// is empty, and `NO_COLOR` is taken out of the environment so the runner's own setting cannot
+/// change what the binary prints.
 pub fn archsite(args: &[&str], cwd: &Path) -> Run {
-    archsite_env(args, cwd, &[])
-}
-
-/// Runs `archsite ARGS` in `cwd` with extra environment variables, killing it (and failing the
-/// test) if it hangs. Standard input is empty, and `NO_COLOR` is taken out of the environment so
-/// the runner's own setting cannot change what the binary prints.
-pub fn archsite_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
     let out_file = tempfile::NamedTempFile::new().expect("temp file");
     let err_file = tempfile::NamedTempFile::new().expect("temp file");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_archsite"));
-    command
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archsite"))
         .args(args)
         .current_dir(cwd)
         .env_remove("NO_COLOR")
         .stdin(Stdio::null())
         .stdout(out_file.reopen().expect("reopen"))
-        .stderr(err_file.reopen().expect("reopen"));
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("start archsite");
+        .stderr(err_file.reopen().expect("reopen"))
+        .spawn()
+        .expect("start archsite");
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for archsite") {
