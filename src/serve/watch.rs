@@ -109,20 +109,49 @@ impl SourceWatcher {
     }
 
     /// Blocks until a relevant change arrives and the sources have then been quiet for
-    /// [`QUIET`]. Returns the changed paths (relative to the root), or `None` when the watcher
-    /// stopped.
+    /// [`QUIET`], or [`MAX_BATCH`] has passed since the batch's first relevant change. Returns the
+    /// changed paths (relative to the root), or `None` when the watcher stopped.
     pub fn next_batch(&mut self, rx: &Receiver<WatchMessage>) -> Option<BTreeSet<PathBuf>> {
+        let recv = |wait: Option<Duration>| match wait {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(wait) => rx.recv_timeout(wait),
+        };
+        self.batch(recv, QUIET, MAX_BATCH)
+    }
+
+    /// [`next_batch`](Self::next_batch) with the two limits given, receiving through `recv`
+    /// (which waits up to the time given, or until a message or disconnection for `None`).
+    ///
+    /// The batch's end is checked before each receive, not only when a receive times out: a
+    /// receive returns a queued event at once even when the time left is zero, so under a steady
+    /// stream of events (many files changing, or ignored files such as editor swap files being
+    /// rewritten) a timeout would never come. Only relevant events extend the quiet period.
+    fn batch(
+        &mut self,
+        mut recv: impl FnMut(Option<Duration>) -> Result<WatchMessage, RecvTimeoutError>,
+        quiet: Duration,
+        max_batch: Duration,
+    ) -> Option<BTreeSet<PathBuf>> {
         let mut changed = BTreeSet::new();
-        let mut started: Option<Instant> = None;
+        // Once the batch has a relevant event: when it ends at the latest (its first relevant
+        // event + `max_batch`), and when it ends unless another relevant event comes (the last
+        // one + `quiet`).
+        let mut deadline: Option<(Instant, Instant)> = None;
         loop {
-            let message = match started {
-                None => rx.recv().ok()?,
-                Some(t0) => {
-                    let wait = QUIET.min(MAX_BATCH.saturating_sub(t0.elapsed()));
-                    match rx.recv_timeout(wait) {
+            let message = match deadline {
+                None => recv(None).ok()?,
+                Some((limit, quiet_end)) => {
+                    let now = Instant::now();
+                    let end = limit.min(quiet_end);
+                    if now >= end {
+                        return Some(changed);
+                    }
+                    match recv(Some(end - now)) {
                         Ok(m) => m,
                         Err(RecvTimeoutError::Timeout) => return Some(changed),
-                        Err(RecvTimeoutError::Disconnected) => return None,
+                        // The watcher stopped: hand over what was collected; the next call
+                        // returns `None`.
+                        Err(RecvTimeoutError::Disconnected) => return Some(changed),
                     }
                 }
             };
@@ -134,8 +163,10 @@ impl SourceWatcher {
             if refresh {
                 self.refresh();
             }
-            if relevant && started.is_none() {
-                started = Some(Instant::now());
+            if relevant {
+                let now = Instant::now();
+                let limit = deadline.map_or(now + max_batch, |(limit, _)| limit);
+                deadline = Some((limit, now + quiet));
             }
         }
     }
@@ -222,6 +253,110 @@ pub fn is_editor_temp(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notify::event::{DataChange, ModifyKind};
+    use std::sync::mpsc;
+
+    /// A guard against a batch that never ends, not a measurement.
+    const GUARD: Duration = Duration::from_secs(30);
+    /// Long enough never to be what ends a batch in these tests.
+    const NEVER: Duration = Duration::from_secs(3600);
+
+    fn watcher(root: &Path) -> SourceWatcher {
+        let (tx, _) = mpsc::channel();
+        SourceWatcher {
+            root: root.to_path_buf(),
+            watcher: Box::new(poll_watcher(tx.clone()).unwrap()),
+            tx,
+            polling: true,
+        }
+    }
+
+    fn modified(path: PathBuf) -> WatchMessage {
+        Ok(Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Content))).add_path(path))
+    }
+
+    /// Runs one batch over a steady stream of events through a channel: `first`, then `next(i)`
+    /// for i = 0, 1, ..., sent before each receive so that an event is always waiting, as
+    /// under a flood of file events. Returns the batch, or `None` when it only ended because
+    /// the stream was cut after [`GUARD`].
+    fn batch_of_stream(
+        w: &mut SourceWatcher,
+        first: WatchMessage,
+        next: impl Fn(usize) -> WatchMessage,
+        quiet: Duration,
+        max_batch: Duration,
+    ) -> Option<BTreeSet<PathBuf>> {
+        let (tx, rx) = mpsc::channel();
+        tx.send(first).unwrap();
+        let start = Instant::now();
+        let mut sent = 0;
+        let mut cut = false;
+        let recv = |wait: Option<Duration>| {
+            if start.elapsed() > GUARD {
+                cut = true;
+                return Err(RecvTimeoutError::Disconnected);
+            }
+            tx.send(next(sent)).unwrap();
+            sent += 1;
+            match wait {
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(wait) => rx.recv_timeout(wait),
+            }
+        };
+        let batch = w.batch(recv, quiet, max_batch);
+        assert!(!cut, "the batch only ended when the stream was cut");
+        batch
+    }
+
+    #[test]
+    fn a_steady_stream_of_changes_still_ends_the_batch() {
+        let root = PathBuf::from("/site");
+        let content = root.join("content");
+        let batch = batch_of_stream(
+            &mut watcher(&root),
+            modified(content.join("first.md")),
+            |i| modified(content.join(format!("p{}.md", i % 5))),
+            NEVER,
+            Duration::from_millis(200),
+        )
+        .expect("a batch, not the end of the watcher");
+        assert!(batch.contains(Path::new("content/first.md")), "{batch:?}");
+        assert!(batch.contains(Path::new("content/p4.md")), "{batch:?}");
+    }
+
+    #[test]
+    fn ignored_files_do_not_keep_a_batch_open() {
+        let root = PathBuf::from("/site");
+        let batch = batch_of_stream(
+            &mut watcher(&root),
+            modified(root.join("content/a.md")),
+            |i| {
+                modified(root.join(if i % 2 == 0 {
+                    "content/.a.md.swp"
+                } else {
+                    "public/index.html"
+                }))
+            },
+            Duration::from_millis(60),
+            NEVER,
+        )
+        .expect("a batch, not the end of the watcher");
+        assert_eq!(batch, BTreeSet::from([PathBuf::from("content/a.md")]));
+    }
+
+    #[test]
+    fn a_watcher_that_stops_hands_over_its_batch_first() {
+        let root = PathBuf::from("/site");
+        let mut w = watcher(&root);
+        let (tx, rx) = mpsc::channel();
+        tx.send(modified(root.join("static/x.css"))).unwrap();
+        drop(tx);
+        assert_eq!(
+            w.next_batch(&rx),
+            Some(BTreeSet::from([PathBuf::from("static/x.css")]))
+        );
+        assert_eq!(w.next_batch(&rx), None);
+    }
 
     #[test]
     fn filters_paths() {
