@@ -293,6 +293,17 @@ pub fn generate_from_config(options: &BuildOptions, config: Config) -> Result<Ge
     generate_with(options, config, &mut RenderCache::one_shot())
 }
 
+/// [`generate_cached`] with settings the caller already loaded and adjusted: the dev server
+/// reads `site.toml` once per rebuild and sets its own base URL. `config` is used as it is
+/// (`options.base_url` is not applied).
+pub fn generate_with_config(
+    options: &BuildOptions,
+    config: Config,
+    cache: &mut RenderCache,
+) -> Result<Generated> {
+    generate_with(options, config, cache)
+}
+
 /// Markdown results kept between builds of the dev server, with the highlighter (and its
 /// loaded syntax definitions).
 #[derive(Default)]

@@ -3,9 +3,10 @@
 //!
 //! - The site is an immutable [`Snapshot`] behind an `Arc`; a rebuild makes a new one and swaps
 //!   the `Arc` whole, so a request never sees a half-built site. Nothing is written to disk.
-//! - Rebuilds go through [`site::generate_cached`] with one [`RenderCache`] kept for the life of
-//!   the server: unchanged documents reuse their markdown, and the output is the same, byte for
-//!   byte, as `archsite build` with the same base URL.
+//! - Rebuilds go through [`site::generate_with_config`] with one [`RenderCache`] kept for the
+//!   life of the server: unchanged documents reuse their markdown, and the output is the same,
+//!   byte for byte, as `archsite build` with the same base URL. `site.toml` is read once per
+//!   rebuild, and not at all for saves that only touch copied files.
 //! - A pool of worker threads answers requests ([`http`]); each live-reload event stream has a
 //!   thread of its own ([`events`]).
 //! - A failed build keeps the last good site and shows the error in the terminal and, through the
@@ -25,7 +26,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
 use crate::error::{BuildError, Problem};
 use crate::site::{self, BuildOptions, RenderCache};
 use crate::term::Style;
@@ -107,6 +107,9 @@ struct Builder {
     /// Makes build ids differ between server runs.
     nonce: String,
     generation: u64,
+    /// The base path of the last `site.toml` read (`/` before one could be read): where an
+    /// empty site carrying the first build's error is served.
+    base_path: String,
     last_warnings: String,
     quiet: bool,
     style: Style,
@@ -135,6 +138,7 @@ impl Builder {
             cache: RenderCache::default(),
             nonce: format!("{:x}", nonce & 0xffff_ffff),
             generation: 0,
+            base_path: "/".into(),
             last_warnings: String::new(),
             quiet,
             style,
@@ -146,29 +150,26 @@ impl Builder {
         format!("{}-{}", self.nonce, self.generation)
     }
 
-    /// The base path from site.toml, or `/` when it cannot be read.
-    fn base_path(&self) -> String {
-        Config::load(&self.root)
-            .map(|c| UrlBuilder::new(&c.base_url).base_path().to_string())
-            .unwrap_or_else(|_| "/".into())
-    }
-
     fn build(&mut self) -> Result<Built, Failure> {
         let failure = |e: BuildError| Failure {
             text: e.to_string(),
             problems: e.problems,
         };
-        let config = Config::load(&self.root).map_err(failure)?;
-        let base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
         let options = BuildOptions {
             root: self.root.clone(),
             output: None,
-            base_url: Some(format!("{}{}", self.origin, base_path)),
+            base_url: None,
             drafts: self.drafts,
         };
-        let generated = site::generate_cached(&options, &mut self.cache).map_err(failure)?;
+        // site.toml is read once per build: the site keeps its base path and is served from
+        // this server's origin, as `archsite build --base-url ORIGIN/BASE_PATH/` would make it.
+        let mut config = site::load_config(&options).map_err(failure)?;
+        self.base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
+        config.base_url = format!("{}{}", self.origin, self.base_path);
+        let generated =
+            site::generate_with_config(&options, config, &mut self.cache).map_err(failure)?;
         let (snapshot, refused) =
-            Snapshot::from_output(generated.files, &self.root, &base_path, String::new());
+            Snapshot::from_output(generated.files, &self.root, &self.base_path, String::new());
         Ok(Built {
             snapshot,
             refused,
@@ -228,7 +229,8 @@ impl Builder {
                 eprintln!(
                     "Build failed: serving an error page until the problem is fixed (the site reloads by itself)."
                 );
-                let mut empty = Snapshot::empty(&self.base_path(), self.next_build_id());
+                let build_id = self.next_build_id();
+                let mut empty = Snapshot::empty(&self.base_path, build_id);
                 empty.error = Some(Arc::new(failure));
                 empty
             }
@@ -452,13 +454,34 @@ fn start_worker(server: Arc<tiny_http::Server>, state: Arc<State>, pool: Arc<Poo
 
 /// Works around a stall in tiny_http 0.12's connection thread pool.
 ///
-/// Each connection is read on a pool thread until it closes. When several connections arrive at
-/// once while a few threads are idle, the pool can queue more of them than there are idle threads
-/// (it counts waiting threads before they wake), and a queued connection then waits until some
-/// pool thread's connection ends. Event streams, idle keep-alive connections and stalled clients
-/// do not end, so a new page load could hang. Connecting to ourselves and closing at once, a few
-/// times a second, makes a pool thread finish a connection and take the next queued one, so a
-/// queued connection waits at most [`POOL_KICK`].
+/// tiny_http reads every connection on a thread of a private pool (`util::TaskPool`, started by
+/// `Server::from_listener`), from accept until the connection closes, and only then are its
+/// requests queued for [`tiny_http::Server::recv`]. To hand a new connection over,
+/// `TaskPool::spawn` counts the threads parked on its condition variable: with one or more, it
+/// queues the connection and wakes one; with none, it starts a thread. A woken thread stops
+/// counting as parked only once it runs again, so when two connections are accepted in quick
+/// succession with one thread parked, both are queued, one thread wakes, and the second
+/// connection waits until some pool thread's connection closes. Event streams, idle keep-alive
+/// connections and stalled clients hold their pool threads indefinitely, so that connection (a
+/// page load, a stylesheet) could hang for minutes. Without this, `tests/serve.rs`'s
+/// `many_clients_at_once_including_stalled_ones` hung in one run of three.
+///
+/// Nothing in tiny_http's API reaches that pool: its size (4 threads kept, more started on
+/// demand) is fixed, and every connection, an event stream included, goes through it before its
+/// first request can be seen, so the stream cannot bypass it. Handing the stream's request to a
+/// thread of its own ([`events::stream`] does, with `Request::into_writer`) frees one of *our*
+/// workers but not the pool thread, which keeps reading the connection for a next request until
+/// the browser closes it; only a request with `Connection: close` (which browsers do not send
+/// for event streams) ends that loop. Sizing our own workers ([`CORE_WORKERS`]) does not help
+/// either: they take requests after the pool. A real fix means owning the accept loop, i.e. a
+/// patched tiny_http or another HTTP server.
+///
+/// Until then: connecting to ourselves and closing at once, every [`POOL_KICK`], makes the pool
+/// take one more connection. Connections stay queued only while no pool thread is parked, so
+/// the pool starts a thread for this one, which reads it to its immediate end and then takes the
+/// oldest queued connection. A queued connection thus waits about [`POOL_KICK`] for each one
+/// queued ahead of it. Cost: ten loopback connections a second, each closed at once, never a
+/// request.
 fn keep_pool_moving(addr: SocketAddr) {
     let target = SocketAddr::new(
         match addr.ip() {
