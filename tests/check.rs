@@ -1,35 +1,15 @@
 //! `archsite check` on fixture sites with one kind of problem each: the `file:line` lines it
 //! prints, its exit code, and that it writes nothing.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::SystemTime;
+mod common;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+use std::path::Path;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{copy_dir, fixture, tree_state, Run};
 
+/// Runs `archsite ARGS` in `cwd` (with the shared runner's hang guard).
 fn run(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsite"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run archsite");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::archsite(args, cwd)
 }
 
 /// Checks a fixture in place (check never writes, and [`writes_nothing`] proves it).
@@ -234,53 +214,23 @@ fn a_broken_settings_file_is_reported() {
     has_line(&r.stdout, "site.toml:2: error: unknown key `titel`");
 }
 
-/// Every file and folder under `root` with its size and modification time.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, (bool, u64, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir") {
-            let entry = entry.expect("entry");
-            let meta = entry.metadata().expect("metadata");
-            let path = entry.path();
-            out.insert(
-                path.strip_prefix(root).expect("inside").to_path_buf(),
-                (meta.is_dir(), meta.len(), meta.modified().expect("mtime")),
-            );
-            if meta.is_dir() {
-                stack.push(path);
-            }
-        }
-    }
-    out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn check_writes_nothing() {
     for name in ["check-links", "check-subjects", "check-alt"] {
         let dir = tempfile::tempdir().expect("tempdir");
         let site = dir.path().join("site");
         copy_dir(&fixture(name), &site);
-        let before = snapshot(dir.path());
+        let before = tree_state(dir.path());
         // Run from inside the site, with the default root, as a user would.
         let r = run(&site, &["check", "--verbose"]);
         assert!(r.code == 0 || r.code == 1, "{name}: {}", r.stderr);
         assert!(r.stdout.contains("Checked"), "{name}: {}", r.stdout);
         assert!(!site.join("public").exists(), "{name}: check made public/");
-        assert_eq!(before, snapshot(dir.path()), "{name}: check changed files");
+        assert_eq!(
+            before,
+            tree_state(dir.path()),
+            "{name}: check changed files"
+        );
     }
 }
 
