@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::{Config, LinkPolicy, CONFIG_FILE};
-use crate::content::{Content, Document, LoadOptions};
+use crate::content::{front_matter_key_line, Content, Document, LoadOptions};
 use crate::error::{Problem, Severity};
 use crate::highlight::Highlighter;
 use crate::markdown::{self, shortcodes, Env, LinkTarget, Rendered, Rules, ShortcodeRenderer};
@@ -153,11 +153,7 @@ pub fn check(options: &BuildOptions) -> CheckReport {
     ) {
         Ok(c) => c,
         Err(e) => {
-            report.problems = e
-                .problems
-                .into_iter()
-                .map(|p| with_front_matter_line(p, &options.root))
-                .collect();
+            report.problems = e.problems;
             report.sort();
             return report;
         }
@@ -321,46 +317,6 @@ fn render_alone(content: &Content, config: &Config) -> Vec<Rendered> {
         .par_iter()
         .map(|d| markdown::render(d, &env))
         .collect()
-}
-
-/// Gives a front matter problem reported without a line (`` `date: x` is not a date``) the line
-/// of its key.
-fn with_front_matter_line(mut p: Problem, root: &Path) -> Problem {
-    if p.line.is_some() {
-        return p;
-    }
-    let key = p
-        .message
-        .strip_prefix('`')
-        .and_then(|m| m.split_once(':'))
-        .map(|(k, _)| k.to_string());
-    if let Some(key) = key.filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')) {
-        if let Ok(text) = std::fs::read_to_string(root.join(&p.file)) {
-            p.line = front_matter_key_line(&text, &key);
-        }
-    }
-    p
-}
-
-/// The 1-based line of a top-level front matter key, in YAML (`key:`) or TOML (`key =`).
-fn front_matter_key_line(text: &str, key: &str) -> Option<usize> {
-    let mut lines = text.lines().enumerate();
-    let fence = lines.next().map(|(_, l)| l.trim_end())?;
-    if fence != "---" && fence != "+++" {
-        return None;
-    }
-    for (i, line) in lines {
-        if line.trim_end() == fence {
-            return None;
-        }
-        if line.starts_with(char::is_whitespace) {
-            continue;
-        }
-        if line.split([':', '=']).next().map(str::trim) == Some(key) {
-            return Some(i + 1);
-        }
-    }
-    None
 }
 
 impl CheckReport {

@@ -159,13 +159,13 @@ impl Content {
             }
         }
 
-        let loaded: Vec<std::result::Result<Option<Document>, Problem>> = md_files
+        let loaded: Vec<std::result::Result<Option<Document>, Vec<Problem>>> = md_files
             .par_iter()
             .map(|rel| {
                 let source = dir.join(rel);
                 let file = Path::new(CONTENT_DIR).join(rel);
                 let bytes = std::fs::read(&source)
-                    .map_err(|e| Problem::error(file.clone(), None, e.to_string()))?;
+                    .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])?;
                 let doc = parse_document(rel, &file, &bytes)?;
                 Ok((options.drafts || !doc.front.draft).then_some(doc))
             })
@@ -177,7 +177,7 @@ impl Content {
             match r {
                 Ok(Some(doc)) => docs.push(doc),
                 Ok(None) => {}
-                Err(p) => problems.push(p),
+                Err(p) => problems.extend(p),
             }
         }
         if !problems.is_empty() {
@@ -315,18 +315,20 @@ pub fn rel_slash(path: &Path, base: &Path) -> String {
         .join("/")
 }
 
-/// Parses one markdown file's bytes into a document.
+/// Parses one markdown file's bytes into a document, or gives every problem found in it: a
+/// front matter that does not parse stops there, otherwise each bad value is reported, with
+/// the line of its key.
 pub fn parse_document(
     rel: &str,
     file: &Path,
     bytes: &[u8],
-) -> std::result::Result<Document, Problem> {
+) -> std::result::Result<Document, Vec<Problem>> {
     if bytes.contains(&0) {
-        return Err(Problem::error(
+        return Err(vec![Problem::error(
             file,
             None,
             "is a binary file, not markdown text (it contains NUL bytes)",
-        ));
+        )]);
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
@@ -334,25 +336,34 @@ pub fn parse_document(
             .filter(|&&b| b == b'\n')
             .count()
             + 1;
-        Problem::error(
+        vec![Problem::error(
             file,
             Some(line),
             format!(
                 "is not valid UTF-8 text (invalid byte at offset {})",
                 e.valid_up_to()
             ),
-        )
+        )]
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (front, mut body, body_line_offset) = split_front_matter(text, file)?;
+    let (front, mut body, body_line_offset) =
+        split_front_matter(text, file).map_err(|p| vec![p])?;
 
     let kind = if rel == "_index.md" || rel.ends_with("/_index.md") {
         Kind::Section
     } else {
         Kind::Page
     };
-    let date = parse_date_field(front.date.as_ref(), file, "date")?;
-    let updated = parse_date_field(front.updated.as_ref(), file, "updated")?;
+    let mut problems = Vec::new();
+    let mut at_key = |key: &str, message: String| {
+        problems.push(Problem::error(
+            file,
+            front_matter_key_line(text, key),
+            message,
+        ));
+    };
+    let date = parse_date_field(front.date.as_ref(), "date", &mut at_key);
+    let updated = parse_date_field(front.updated.as_ref(), "updated", &mut at_key);
 
     let heading = take_leading_h1(&mut body, front.title.as_deref());
     let title = front
@@ -360,25 +371,26 @@ pub fn parse_document(
         .clone()
         .or(heading)
         .unwrap_or_else(|| title_from_file_name(rel));
-    if let Some(slug) = &front.slug {
+    let site_path = site_path_of(rel, kind, front.slug.as_deref());
+    match &front.slug {
         // `""`, `"--"` or `".."` would give `notes//` or `notes/../`: another page's URL.
-        if slugify_path_part(slug).chars().all(|c| c == '.') {
-            return Err(Problem::error(
+        Some(slug) if slugify_path_part(slug).chars().all(|c| c == '.') => at_key(
+            "slug",
+            format!("slug `{slug}` gives no usable URL part: use letters or digits"),
+        ),
+        // A file or folder name without letters or digits (`---.md`) would give `notes//`:
+        // the URL of another page.
+        _ if site_path.contains("//") || site_path.starts_with('/') => {
+            problems.push(Problem::error(
                 file,
                 None,
-                format!("slug `{slug}` gives no usable URL part: use letters or digits"),
+                "this path gives an empty URL part: name files and folders with letters or digits",
             ));
         }
+        _ => {}
     }
-    let site_path = site_path_of(rel, kind, front.slug.as_deref());
-    // A file or folder name without letters or digits (`---.md`) would give `notes//`: the
-    // URL of another page.
-    if site_path.contains("//") || site_path.starts_with('/') {
-        return Err(Problem::error(
-            file,
-            None,
-            "this path gives an empty URL part: name files and folders with letters or digits",
-        ));
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(Document {
         kind,
@@ -468,26 +480,44 @@ fn parse_yaml(fm: &str, file: &Path) -> std::result::Result<FrontMatter, Problem
     })
 }
 
+/// The date of front matter key `key`; a value that is no date goes to `problem`.
 fn parse_date_field(
     field: Option<&DateField>,
-    file: &Path,
     key: &str,
-) -> std::result::Result<Option<NaiveDateTime>, Problem> {
-    match field {
-        None => Ok(None),
-        Some(f) => {
-            let text = f.as_text();
-            parse_date(&text).map(Some).ok_or_else(|| {
-                Problem::error(
-                    file,
-                    None,
-                    format!(
-                        "`{key}: {text}` is not a date (use 2024-10-06, 2024-10-06 21:45:00 or RFC 3339)"
-                    ),
-                )
-            })
+    problem: &mut impl FnMut(&str, String),
+) -> Option<NaiveDateTime> {
+    let text = field?.as_text();
+    let date = parse_date(&text);
+    if date.is_none() {
+        problem(
+            key,
+            format!(
+                "`{key}: {text}` is not a date (use 2024-10-06, 2024-10-06 21:45:00 or RFC 3339)"
+            ),
+        );
+    }
+    date
+}
+
+/// The 1-based line of a top-level front matter key, in YAML (`key:`) or TOML (`key =`).
+pub fn front_matter_key_line(text: &str, key: &str) -> Option<usize> {
+    let mut lines = text.lines().enumerate();
+    let fence = lines.next().map(|(_, l)| l.trim_end())?;
+    if fence != "---" && fence != "+++" {
+        return None;
+    }
+    for (i, line) in lines {
+        if line.trim_end() == fence {
+            return None;
+        }
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        if line.split([':', '=']).next().map(str::trim) == Some(key) {
+            return Some(i + 1);
         }
     }
+    None
 }
 
 /// Parses the date forms front matter accepts.
@@ -596,7 +626,10 @@ mod tests {
     use super::*;
 
     fn doc(rel: &str, text: &str) -> std::result::Result<Document, Problem> {
-        parse_document(rel, &Path::new("content").join(rel), text.as_bytes())
+        parse_document(rel, &Path::new("content").join(rel), text.as_bytes()).map_err(|mut p| {
+            assert_eq!(p.len(), 1, "{p:?}");
+            p.remove(0)
+        })
     }
 
     #[test]
@@ -650,6 +683,27 @@ mod tests {
     fn closing_hashes_need_a_space() {
         assert_eq!(doc("a.md", "# C#\n").expect("ok").title, "C#");
         assert_eq!(doc("a.md", "# Title ##\n").expect("ok").title, "Title");
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_its_line() {
+        let text = "---\ntitle: T\ndate: someday\nslug: '--'\nupdated: later\n---\nx";
+        let problems = parse_document("a.md", Path::new("content/a.md"), text.as_bytes())
+            .expect_err("invalid");
+        let found: Vec<(Option<usize>, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.split(' ').next().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(3), "`date:"),
+                (Some(5), "`updated:"),
+                (Some(4), "slug")
+            ]
+        );
+        let toml = "+++\ntitle = \"T\"\n\ndate = \"nope\"\n+++\n";
+        assert_eq!(doc("b.md", toml).expect_err("invalid").line, Some(4));
     }
 
     #[test]

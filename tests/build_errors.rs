@@ -106,8 +106,19 @@ fn unterminated_front_matter() {
 #[test]
 fn invalid_date() {
     let run = fails(|s| s.write("content/notes/bad.md", "---\ndate: last tuesday\n---\n"));
-    run.assert_stderr_has("content/notes/bad.md");
-    run.assert_stderr_has("not a date");
+    run.assert_stderr_has("content/notes/bad.md:2: error: `date: last tuesday` is not a date");
+}
+
+#[test]
+fn every_bad_front_matter_value_of_a_file_is_reported_at_once() {
+    let run = fails(|s| {
+        s.write(
+            "content/notes/bad.md",
+            "+++\ntitle = \"Bad\"\nslug = \"--\"\nupdated = \"soon\"\n+++\n",
+        )
+    });
+    run.assert_stderr_has("content/notes/bad.md:3: error: slug `--` gives no usable URL part");
+    run.assert_stderr_has("content/notes/bad.md:4: error: `updated: soon` is not a date");
 }
 
 #[test]
@@ -352,7 +363,7 @@ fn a_slug_without_letters_is_an_error() {
                 format!("---\ntitle: B\nslug: \"{slug}\"\n---\n"),
             )
         });
-        run.assert_stderr_has(&format!("content/notes/b.md: error: slug `{slug}`"));
+        run.assert_stderr_has(&format!("content/notes/b.md:3: error: slug `{slug}`"));
     }
 }
 
