@@ -101,7 +101,8 @@ pub struct Document {
     pub parent: Option<usize>,
 }
 
-/// A non-markdown file under `content/`, published at the same relative path.
+/// A non-markdown file under `content/`, published at the same relative path, or beside its
+/// page when it lies in a page bundle (see [`bundle_file_path`]).
 #[derive(Debug, Clone)]
 pub struct Asset {
     /// Absolute source path.
@@ -199,6 +200,12 @@ impl Content {
             .collect();
         link_parents(&mut docs, &by_rel);
         check_unique_urls(&docs)?;
+        for a in &mut assets {
+            let site_path_of = |rel: &str| by_rel.get(rel).map(|&i| docs[i].site_path.as_str());
+            if let Some(path) = bundle_file_path(&a.rel, site_path_of) {
+                a.rel = path;
+            }
+        }
         Ok(Content {
             docs,
             by_rel,
@@ -214,6 +221,27 @@ impl Content {
         out.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
         out
     }
+}
+
+/// Where a file of a page bundle is published: under its page's URL, so that `pic.png` beside
+/// `My Bundle/index.md` is at `my-bundle/pic.png` (or under the bundle's slug), where the
+/// page's relative `<img src="pic.png">` finds it. `rel` is the file's path under `content/`;
+/// the nearest folder above it that holds an `index.md` is its bundle. `site_path_of` gives the
+/// site path of a loaded document by its path under `content/`. `None` for a file in no
+/// bundle, which is published at its own path.
+pub fn bundle_file_path<'a>(
+    rel: &str,
+    site_path_of: impl Fn(&str) -> Option<&'a str>,
+) -> Option<String> {
+    let mut end = rel.len();
+    while let Some(slash) = rel[..end].rfind('/') {
+        let folder = &rel[..slash];
+        if let Some(page) = site_path_of(&format!("{folder}/index.md")) {
+            return Some(format!("{page}{}", &rel[slash + 1..]));
+        }
+        end = slash;
+    }
+    None
 }
 
 /// Listing order: weight (missing last), then newest date first, then title.
@@ -709,6 +737,30 @@ mod tests {
     #[test]
     fn names_without_letters_are_refused() {
         assert!(doc("notes/---.md", "x").is_err());
+    }
+
+    #[test]
+    fn bundle_files_follow_their_page() {
+        let pages: HashMap<String, String> = [
+            ("My Bundle/index.md", "my-bundle/"),
+            ("notes/Trip/index.md", "notes/holiday/"),
+            ("notes/_index.md", "notes/"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let path = |rel: &str| bundle_file_path(rel, |r| pages.get(r).map(String::as_str));
+        assert_eq!(
+            path("My Bundle/pic.png").as_deref(),
+            Some("my-bundle/pic.png")
+        );
+        assert_eq!(
+            path("notes/Trip/Photos/1.jpg").as_deref(),
+            Some("notes/holiday/Photos/1.jpg")
+        );
+        // Beside a section or a plain page: no bundle.
+        assert_eq!(path("notes/pic.png"), None);
+        assert_eq!(path("pic.png"), None);
     }
 
     #[test]

@@ -326,3 +326,51 @@ fn escaped_html_holds_no_images() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(problem_lines(&r.stdout).is_empty(), "{}", r.stdout);
 }
+
+#[test]
+fn bundle_files_are_published_under_the_page_url() {
+    // Folder names that slugify to something else, and a bundle with its own slug: pictures go
+    // where the page is, so markdown links and the page's own relative <img> find them.
+    let dir = temp_site(&[
+        ("site.toml", "title = \"Trips\"\n"),
+        (
+            "content/_index.md",
+            "# Home\n\n[Trip](My%20Trip/index.md), [Old](notes/Old%20Name/index.md), ![A map from home](My%20Trip/Maps/map.png)\n",
+        ),
+        (
+            "content/My Trip/index.md",
+            "---\ntitle: Trip\n---\n\n![A beach](beach.png)\n\n<img src=\"beach.png\" alt=\"The beach again\">\n\n![A map](Maps/map.png)\n",
+        ),
+        ("content/My Trip/beach.png", "png"),
+        ("content/My Trip/Maps/map.png", "png"),
+        (
+            "content/notes/Old Name/index.md",
+            "---\ntitle: Old\nslug: renamed\n---\n\n![A dot](dot.svg)\n",
+        ),
+        ("content/notes/Old Name/dot.svg", "<svg/>"),
+    ]);
+    let r = run(dir.path(), &["check"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(problem_lines(&r.stdout).is_empty(), "{}", r.stdout);
+    let b = run(dir.path(), &["build", "--quiet"]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    let out = dir.path().join("public");
+    for file in [
+        "my-trip/index.html",
+        "my-trip/beach.png",
+        "my-trip/Maps/map.png",
+        "notes/renamed/index.html",
+        "notes/renamed/dot.svg",
+    ] {
+        assert!(out.join(file).is_file(), "{file} is missing");
+    }
+    assert!(!out.join("My Trip").exists());
+    assert!(!out.join("notes/Old Name").exists());
+    let page = std::fs::read_to_string(out.join("my-trip/index.html")).expect("page");
+    assert!(page.contains("src=\"/my-trip/beach.png\""), "{page}");
+    assert!(page.contains("src=\"/my-trip/Maps/map.png\""), "{page}");
+    let home = std::fs::read_to_string(out.join("index.html")).expect("home");
+    assert!(home.contains("src=\"/my-trip/Maps/map.png\""), "{home}");
+    let old = std::fs::read_to_string(out.join("notes/renamed/index.html")).expect("page");
+    assert!(old.contains("src=\"/notes/renamed/dot.svg\""), "{old}");
+}

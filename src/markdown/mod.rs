@@ -958,8 +958,13 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
     let keep_slash = rel.ends_with('/') && !joined.is_empty();
     let site_path = if keep_slash {
         format!("{joined}/")
-    } else {
+    } else if decoded.starts_with('/') {
+        // A site path, as published.
         joined
+    } else {
+        // A file under content/: a page bundle's files are published under the page's URL.
+        let site_path_of = |rel: &str| env.pages.get(rel).map(String::as_str);
+        crate::content::bundle_file_path(&joined, site_path_of).unwrap_or(joined)
     };
     (
         with_fragment(env.urls.path(&site_path)),
