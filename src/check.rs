@@ -143,25 +143,6 @@ pub fn check(options: &BuildOptions) -> CheckReport {
             return report;
         }
     };
-    // A front matter error stops here, as it stops a build: nothing after it can be trusted.
-    let content = match Content::load(
-        &options.root,
-        &config.title,
-        LoadOptions {
-            drafts: options.drafts,
-        },
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            report.problems = e.problems;
-            report.sort();
-            return report;
-        }
-    };
-    report
-        .problems
-        .extend(duplicate_titles(&content, &options.root));
-
     let policy = config.broken_links;
     let mut lenient = config.clone();
     lenient.broken_links = LinkPolicy::Warn;
@@ -178,6 +159,9 @@ pub fn check(options: &BuildOptions) -> CheckReport {
             report.sections = g.sections;
             report
                 .problems
+                .extend(duplicate_titles(&g.content, &options.root));
+            report
+                .problems
                 .extend(g.warnings.iter().cloned().map(link_severity));
             report
                 .problems
@@ -192,6 +176,25 @@ pub fn check(options: &BuildOptions) -> CheckReport {
             ));
         }
         Err(e) => {
+            // A front matter error stops here, as it stops a build: nothing after it can be
+            // trusted. Past the content, the pages are checked on their own.
+            let content = match Content::load(
+                &options.root,
+                &config.title,
+                LoadOptions {
+                    drafts: options.drafts,
+                },
+            ) {
+                Ok(c) => c,
+                Err(_) => {
+                    report.problems = e.problems;
+                    report.sort();
+                    return report;
+                }
+            };
+            report
+                .problems
+                .extend(duplicate_titles(&content, &options.root));
             report.pages = content
                 .docs
                 .iter()
