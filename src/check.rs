@@ -7,6 +7,9 @@
 //! Cons lists and table columns that the matrix leaves out because they name no subject,
 //! subjects no note says anything about, and pages no link reaches. External links are listed,
 //! never fetched.
+//!
+//! What is found inside pages (images, lists, tables) comes from the renderer's records
+//! ([`Rendered`]), so the check follows the build's own rules instead of parsing pages again.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};

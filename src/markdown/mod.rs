@@ -2,9 +2,11 @@
 //! code, GitHub alerts, shortcodes, and the comparison statements found on the way.
 //!
 //! Rendering is two passes over pulldown-cmark's events. The first rewrites inline material
-//! (links, images, code blocks, raw HTML) and records every link for the site-wide check. The
-//! second handles block structure: heading ids and subject scopes, labelled lists and
-//! comparison tables (whose items get anchors and become [`Statement`]s), and alerts.
+//! (links, images, code blocks, raw HTML) and records every link and image for the site-wide
+//! checks. The second handles block structure: heading ids and subject scopes, labelled lists
+//! and comparison tables (whose items get anchors and become [`Statement`]s), and alerts. It
+//! also records the comparison material the matrix cannot take (labelled lists under no
+//! subject, table columns that name none), which `archsite check` reports.
 
 pub mod extract;
 pub mod shortcodes;
