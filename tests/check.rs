@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_dir, fixture, tree_state, Run};
+use common::{copy_dir, fixture, tree_state, Run, Site};
 
 /// Runs `archsite ARGS` in `cwd` (with the shared runner's hang guard).
 fn run(cwd: &Path, args: &[&str]) -> Run {
@@ -250,17 +250,6 @@ fn the_check_fixtures_fail_the_build_where_check_says_error() {
     }
 }
 
-/// Writes a site of `files` (path, text) into a new temporary folder.
-fn temp_site(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
-}
-
 const TEA: &str = "title = \"Tea\"\n\n[[compare.subjects]]\nid = \"tea\"\nname = \"Tea\"\n";
 
 #[test]
@@ -268,35 +257,35 @@ fn check_and_build_agree_on_which_lists_the_matrix_takes() {
     // A label heading, then a sentence that is emphasised but no label: the heading's label
     // holds for the list, in the build and in check alike.
     let page = "# A\n\n## Pros\n\nSee **these** points:\n\n- left out\n\n## Tea\n\n### Pros\n\nSee **these** points:\n\n- taken in\n";
-    let dir = temp_site(&[
+    let site = Site::with_files(&[
         ("site.toml", TEA),
         ("content/_index.md", "# Home\n\n[A](a.md)\n"),
         ("content/a.md", page),
     ]);
-    let r = run(dir.path(), &["check"]);
+    let r = run(&site.root, &["check"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     has_line(
         &r.stdout,
         "content/a.md:7: warning: `Pros` list is left out of the matrix: it is under `Pros`, which names no subject; put it under a heading that names one of: Tea",
     );
     assert_eq!(problem_lines(&r.stdout).len(), 1, "{}", r.stdout);
-    let b = run(dir.path(), &["build", "--quiet"]);
+    let b = run(&site.root, &["build", "--quiet"]);
     assert_eq!(b.code, 0, "{}", b.stderr);
-    let html = std::fs::read_to_string(dir.path().join("public/a/index.html")).expect("page");
+    let html = std::fs::read_to_string(site.root.join("public/a/index.html")).expect("page");
     assert!(html.contains("id=\"tea-pro-taken-in\""), "{html}");
     assert!(!html.contains("left-out\""), "{html}");
 }
 
 #[test]
 fn an_image_without_alt_is_reported_beside_a_broken_link_on_its_line() {
-    let dir = temp_site(&[
+    let site = Site::with_files(&[
         ("site.toml", "title = \"Pics\"\n"),
         (
             "content/_index.md",
             "# Home\n\n![](missing.png) and <img src=\"also.png\">\n",
         ),
     ]);
-    let r = run(dir.path(), &["check"]);
+    let r = run(&site.root, &["check"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     has_line(
         &r.stdout,
@@ -315,14 +304,14 @@ fn an_image_without_alt_is_reported_beside_a_broken_link_on_its_line() {
 #[test]
 fn escaped_html_holds_no_images() {
     // With escape_html, `<img>` is shown as text: there is no image to describe.
-    let dir = temp_site(&[
+    let site = Site::with_files(&[
         ("site.toml", "title = \"Pics\"\nescape_html = true\n"),
         (
             "content/_index.md",
             "# Home\n\nWrite <img src=\"a.png\"> for an image.\n",
         ),
     ]);
-    let r = run(dir.path(), &["check"]);
+    let r = run(&site.root, &["check"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(problem_lines(&r.stdout).is_empty(), "{}", r.stdout);
 }
@@ -331,7 +320,7 @@ fn escaped_html_holds_no_images() {
 fn bundle_files_are_published_under_the_page_url() {
     // Folder names that slugify to something else, and a bundle with its own slug: pictures go
     // where the page is, so markdown links and the page's own relative <img> find them.
-    let dir = temp_site(&[
+    let site = Site::with_files(&[
         ("site.toml", "title = \"Trips\"\n"),
         (
             "content/_index.md",
@@ -349,12 +338,12 @@ fn bundle_files_are_published_under_the_page_url() {
         ),
         ("content/notes/Old Name/dot.svg", "<svg/>"),
     ]);
-    let r = run(dir.path(), &["check"]);
+    let r = run(&site.root, &["check"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(problem_lines(&r.stdout).is_empty(), "{}", r.stdout);
-    let b = run(dir.path(), &["build", "--quiet"]);
+    let b = run(&site.root, &["build", "--quiet"]);
     assert_eq!(b.code, 0, "{}", b.stderr);
-    let out = dir.path().join("public");
+    let out = site.root.join("public");
     for file in [
         "my-trip/index.html",
         "my-trip/beach.png",
