@@ -538,35 +538,42 @@ fn generate_with(
         .map(|m| m.citing_pages())
         .unwrap_or_default();
     let ctx = PageContextData::new(&content, &rendered, &urls, &config, &citing, &tags);
-    let pages_out: Vec<std::result::Result<OutputFile, Problem>> = (0..content.docs.len())
-        .into_par_iter()
-        .map(|i| {
-            let d = &content.docs[i];
-            let template = d.front.template.clone().unwrap_or_else(|| {
-                match (d.kind, i) {
-                    (_, 0) => "index.html",
-                    (Kind::Section, _) => "section.html",
-                    (Kind::Page, _) => "page.html",
-                }
-                .to_string()
-            });
-            let mut c = Context::new();
-            c.insert_value("page", ctx.page_value(i));
-            c.insert_value("nav", ctx.nav_for(i));
-            c.insert("current_url", &urls.path(&d.site_path));
-            if d.kind == Kind::Section {
-                c.insert_value("section", ctx.section_value(i));
-            }
-            let html = templates.render(&template, &c).map_err(|mut p| {
-                p.message = format!("{} (rendering {})", p.message, d.file.display());
-                p
-            })?;
-            Ok(OutputFile {
-                path: format!("{}index.html", d.site_path),
-                data: FileData::Bytes(html.into_bytes()),
-            })
-        })
-        .collect();
+    // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
+    type Rendering = std::result::Result<OutputFile, Problem>;
+    let (pages_out, extra_pages): (Vec<Rendering>, _) = rayon::join(
+        || {
+            (0..content.docs.len())
+                .into_par_iter()
+                .map(|i| {
+                    let d = &content.docs[i];
+                    let template = d.front.template.clone().unwrap_or_else(|| {
+                        match (d.kind, i) {
+                            (_, 0) => "index.html",
+                            (Kind::Section, _) => "section.html",
+                            (Kind::Page, _) => "page.html",
+                        }
+                        .to_string()
+                    });
+                    let mut c = Context::new();
+                    c.insert_value("page", ctx.page_value(i));
+                    c.insert_value("nav", ctx.nav_for(i));
+                    c.insert("current_url", &urls.path(&d.site_path));
+                    if d.kind == Kind::Section {
+                        c.insert_value("section", ctx.section_value(i));
+                    }
+                    let html = templates.render(&template, &c).map_err(|mut p| {
+                        p.message = format!("{} (rendering {})", p.message, d.file.display());
+                        p
+                    })?;
+                    Ok(OutputFile {
+                        path: format!("{}index.html", d.site_path),
+                        data: FileData::Bytes(html.into_bytes()),
+                    })
+                })
+                .collect()
+        },
+        || generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref()),
+    );
     for r in pages_out {
         match r {
             Ok(f) => files.push(f),
@@ -574,8 +581,6 @@ fn generate_with(
         }
     }
 
-    // Generated pages: tags, 404, aliases, matrix.
-    let extra_pages = generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref());
     match extra_pages {
         Ok(mut f) => files.append(&mut f),
         Err(p) => problems.push(p),
