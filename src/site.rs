@@ -319,6 +319,11 @@ pub struct RenderCache {
     pub hits: usize,
     /// Set for a single build: nothing is kept, which saves a copy of every rendered page.
     one_shot: bool,
+    /// Per document page (output path): a fingerprint of everything its template saw, and
+    /// the HTML it gave. A page whose fingerprint is unchanged is not rendered again.
+    pages: HashMap<String, (u64, Vec<u8>)>,
+    /// Document pages rendered by the last build (the others were reused).
+    pub pages_rendered: usize,
 }
 
 impl RenderCache {
@@ -329,6 +334,23 @@ impl RenderCache {
             ..RenderCache::default()
         }
     }
+}
+
+/// Feeds the JSON form of `value` to a hasher, without building the text.
+fn hash_json<T: Serialize + ?Sized>(hasher: &mut xxhash_rust::xxh3::Xxh3, value: &T) {
+    struct Feed<'h>(&'h mut xxhash_rust::xxh3::Xxh3);
+    impl std::io::Write for Feed<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Serialising plain data into a hasher cannot fail; a failure would only make a page
+    // render again.
+    let _ = serde_json::to_writer(Feed(hasher), value);
 }
 
 fn hash_of(parts: &[&[u8]]) -> u64 {
@@ -490,6 +512,15 @@ fn generate_with(
     // Site-wide template data, set once.
     let tags = collect_tags(&content);
     let site_value = site_value(&config, &urls);
+    // Everything every page template sees besides its own data.
+    let globals_fingerprint = {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&templates.fingerprint().to_le_bytes());
+        hash_json(&mut h, &site_value);
+        hash_json(&mut h, &assets);
+        hash_json(&mut h, &config);
+        h.digest()
+    };
     templates.set_global("site", site_value);
     templates.set_global("assets", Value::from_serializable(&assets));
     templates.set_global("live_reload", Value::from(false));
@@ -539,7 +570,9 @@ fn generate_with(
         .unwrap_or_default();
     let ctx = PageContextData::new(&content, &rendered, &urls, &config, &citing, &tags);
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
-    type Rendering = std::result::Result<OutputFile, Problem>;
+    type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
+    let one_shot = cache.one_shot;
+    let previous_pages = std::mem::take(&mut cache.pages);
     let (pages_out, extra_pages): (Vec<Rendering>, _) = rayon::join(
         || {
             (0..content.docs.len())
@@ -554,29 +587,66 @@ fn generate_with(
                         }
                         .to_string()
                     });
+                    let path = format!("{}index.html", d.site_path);
+                    let (page, page_fingerprint) = ctx.page_value(i);
+                    let nav = ctx.nav_for(i);
+                    let section = (d.kind == Kind::Section).then(|| ctx.section_value(i));
+                    let fingerprint = (!one_shot).then(|| {
+                        let mut h = xxhash_rust::xxh3::Xxh3::new();
+                        h.update(&globals_fingerprint.to_le_bytes());
+                        h.update(&page_fingerprint.to_le_bytes());
+                        h.update(template.as_bytes());
+                        hash_json(&mut h, &nav);
+                        hash_json(&mut h, &section);
+                        h.digest()
+                    });
+                    if let (Some(f), Some((old, bytes))) = (fingerprint, previous_pages.get(&path))
+                    {
+                        if *old == f {
+                            return Ok((
+                                OutputFile {
+                                    path,
+                                    data: FileData::Bytes(bytes.clone()),
+                                },
+                                fingerprint,
+                                false,
+                            ));
+                        }
+                    }
                     let mut c = Context::new();
-                    c.insert_value("page", ctx.page_value(i));
-                    c.insert_value("nav", ctx.nav_for(i));
+                    c.insert_value("page", page);
+                    c.insert_value("nav", nav);
                     c.insert("current_url", &urls.path(&d.site_path));
-                    if d.kind == Kind::Section {
-                        c.insert_value("section", ctx.section_value(i));
+                    if let Some(section) = section {
+                        c.insert_value("section", section);
                     }
                     let html = templates.render(&template, &c).map_err(|mut p| {
                         p.message = format!("{} (rendering {})", p.message, d.file.display());
                         p
                     })?;
-                    Ok(OutputFile {
-                        path: format!("{}index.html", d.site_path),
-                        data: FileData::Bytes(html.into_bytes()),
-                    })
+                    Ok((
+                        OutputFile {
+                            path,
+                            data: FileData::Bytes(html.into_bytes()),
+                        },
+                        fingerprint,
+                        true,
+                    ))
                 })
                 .collect()
         },
         || generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref()),
     );
+    cache.pages_rendered = 0;
     for r in pages_out {
         match r {
-            Ok(f) => files.push(f),
+            Ok((f, fingerprint, rendered_now)) => {
+                cache.pages_rendered += usize::from(rendered_now);
+                if let (Some(fp), FileData::Bytes(bytes)) = (fingerprint, &f.data) {
+                    cache.pages.insert(f.path.clone(), (fp, bytes.clone()));
+                }
+                files.push(f);
+            }
             Err(p) => problems.push(p),
         }
     }
@@ -1037,7 +1107,8 @@ impl<'a> PageContextData<'a> {
         Value::from(map)
     }
 
-    fn page_value(&self, i: usize) -> Value {
+    /// The `page` value of document `i`, and a fingerprint of everything in it.
+    fn page_value(&self, i: usize) -> (Value, u64) {
         let d = &self.content.docs[i];
         let r = &self.rendered[i];
         let urls = self.urls;
@@ -1098,6 +1169,12 @@ impl<'a> PageContextData<'a> {
             "durations_total": if total_minutes > 0 { format_minutes(total_minutes) } else { String::new() },
             "durations_count": r.durations.len(),
         });
+        let fingerprint = {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            hash_json(&mut h, &page);
+            h.update(r.html.as_bytes());
+            h.digest()
+        };
         // The body is HTML made by archsite: mark it safe so templates need no filter for it.
         let mut map = tera::Map::new();
         if let serde_json::Value::Object(fields) = page {
@@ -1108,7 +1185,7 @@ impl<'a> PageContextData<'a> {
             }
         }
         map.insert("content".into(), Value::safe_string(&r.html));
-        Value::from(map)
+        (Value::from(map), fingerprint)
     }
 
     fn neighbours(&self, i: usize) -> (serde_json::Value, serde_json::Value) {
