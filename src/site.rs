@@ -353,6 +353,13 @@ fn hash_json<T: Serialize + ?Sized>(hasher: &mut xxhash_rust::xxh3::Xxh3, value:
     let _ = serde_json::to_writer(Feed(hasher), value);
 }
 
+/// A fingerprint of the JSON form of `value`.
+fn fingerprint_json<T: Serialize + ?Sized>(value: &T) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    hash_json(&mut h, value);
+    h.digest()
+}
+
 fn hash_of(parts: &[&[u8]]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for p in parts {
@@ -588,15 +595,14 @@ fn generate_with(
                         .to_string()
                     });
                     let path = format!("{}index.html", d.site_path);
-                    let (page, page_fingerprint) = ctx.page_value(i);
-                    let nav = ctx.nav_for(i);
+                    let (page, page_fingerprint) = ctx.page_data(i);
                     let section = (d.kind == Kind::Section).then(|| ctx.section_value(i));
                     let fingerprint = (!one_shot).then(|| {
                         let mut h = xxhash_rust::xxh3::Xxh3::new();
                         h.update(&globals_fingerprint.to_le_bytes());
                         h.update(&page_fingerprint.to_le_bytes());
                         h.update(template.as_bytes());
-                        hash_json(&mut h, &nav);
+                        h.update(&ctx.nav_fingerprint(i).to_le_bytes());
                         hash_json(&mut h, &section);
                         h.digest()
                     });
@@ -614,8 +620,8 @@ fn generate_with(
                         }
                     }
                     let mut c = Context::new();
-                    c.insert_value("page", page);
-                    c.insert_value("nav", nav);
+                    c.insert_value("page", ctx.page_value(i, page));
+                    c.insert_value("nav", ctx.nav_for(i));
                     c.insert("current_url", &urls.path(&d.site_path));
                     if let Some(section) = section {
                         c.insert_value("section", section);
@@ -927,6 +933,10 @@ struct PageContextData<'a> {
     nav_links: Vec<Vec<Value>>,
     /// Summary entries (for listings) of every document.
     entries: Vec<Value>,
+    /// Fingerprint of the sidebar with no section open.
+    closed_nav_fingerprint: u64,
+    /// Fingerprint of each top-level section's sidebar links (order of `top`).
+    nav_link_fingerprints: Vec<u64>,
 }
 
 impl<'a> PageContextData<'a> {
@@ -973,12 +983,36 @@ impl<'a> PageContextData<'a> {
             navs: HashMap::new(),
             nav_links: Vec::new(),
             entries,
+            closed_nav_fingerprint: 0,
+            nav_link_fingerprints: Vec::new(),
         };
         let mut navs = HashMap::new();
         navs.insert(usize::MAX, data.build_nav(usize::MAX, usize::MAX));
         data.navs = navs;
         data.nav_links = data.top.iter().map(|&s| data.child_links(s)).collect();
+        data.closed_nav_fingerprint = fingerprint_json(&data.navs[&usize::MAX]);
+        data.nav_link_fingerprints = data.nav_links.iter().map(fingerprint_json).collect();
         data
+    }
+
+    /// A fingerprint of `nav_for(i)`, made from per-section parts instead of the whole tree.
+    fn nav_fingerprint(&self, i: usize) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&self.closed_nav_fingerprint.to_le_bytes());
+        if let Some(t) = self.top_section_of(i) {
+            let k = self.top.iter().position(|&s| s == t).unwrap_or(0);
+            h.update(&(k as u64).to_le_bytes());
+            h.update(
+                &self
+                    .nav_link_fingerprints
+                    .get(k)
+                    .copied()
+                    .unwrap_or(0)
+                    .to_le_bytes(),
+            );
+            h.update(&(i as u64).to_le_bytes());
+        }
+        h.digest()
     }
 
     /// The sidebar links to the children of section `s`, none of them active.
@@ -1107,8 +1141,9 @@ impl<'a> PageContextData<'a> {
         Value::from(map)
     }
 
-    /// The `page` value of document `i`, and a fingerprint of everything in it.
-    fn page_value(&self, i: usize) -> (Value, u64) {
+    /// The `page` data of document `i` without its body, and a fingerprint of that data and
+    /// the body. [`Self::page_value`] turns it into the template value.
+    fn page_data(&self, i: usize) -> (serde_json::Value, u64) {
         let d = &self.content.docs[i];
         let r = &self.rendered[i];
         let urls = self.urls;
@@ -1175,6 +1210,12 @@ impl<'a> PageContextData<'a> {
             h.update(r.html.as_bytes());
             h.digest()
         };
+        (page, fingerprint)
+    }
+
+    /// The template value of `page_data(i)`, with the body added.
+    fn page_value(&self, i: usize, page: serde_json::Value) -> Value {
+        let r = &self.rendered[i];
         // The body is HTML made by archsite: mark it safe so templates need no filter for it.
         let mut map = tera::Map::new();
         if let serde_json::Value::Object(fields) = page {
@@ -1185,7 +1226,7 @@ impl<'a> PageContextData<'a> {
             }
         }
         map.insert("content".into(), Value::safe_string(&r.html));
-        (Value::from(map), fingerprint)
+        Value::from(map)
     }
 
     fn neighbours(&self, i: usize) -> (serde_json::Value, serde_json::Value) {

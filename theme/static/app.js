@@ -55,6 +55,26 @@
       const r = cur.getBoundingClientRect(), ir = inner.getBoundingClientRect();
       if (r.bottom > ir.bottom - 40) inner.scrollTop += r.top - ir.top - inner.clientHeight / 2;
     }
+    // Closed sections arrive as plain links; give each an expander like the open one's.
+    $$(".nav-section[data-count]", side).forEach((li) => {
+      const link = $(".nav-section-link", li), n = +li.dataset.count;
+      if (!link) return;
+      const det = d.createElement("details"), sum = d.createElement("summary"), sr = d.createElement("span");
+      const ul = d.createElement("ul"), more = d.createElement("li"), a = d.createElement("a");
+      det.className = "nav-details";
+      det.dataset.url = link.getAttribute("href");
+      sr.className = "sr-only";
+      sr.textContent = link.textContent + ": pages";
+      sum.appendChild(sr);
+      ul.className = "nav-pages";
+      more.className = "nav-more";
+      a.href = link.getAttribute("href");
+      a.textContent = "All " + n + " page" + (n === 1 ? "" : "s");
+      more.appendChild(a);
+      ul.appendChild(more);
+      det.append(sum, ul);
+      li.appendChild(det);
+    });
     let tree = null;
     const load = () => tree || (tree = fetch(side.dataset.nav).then((r) => (r.ok ? r.json() : Promise.reject(r.status))));
     $$(".nav-details", side).forEach((det) => det.addEventListener("toggle", () => {
