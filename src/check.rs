@@ -228,7 +228,7 @@ pub fn check(options: &BuildOptions) -> CheckReport {
 /// errors: an `img` shortcode whose template refused a missing alt is not reported twice.
 fn rendered_findings(
     content: &Content,
-    rendered: &[Rendered],
+    rendered: &[std::sync::Arc<Rendered>],
     config: &Config,
     errors: &HashSet<(PathBuf, Option<usize>)>,
 ) -> Vec<Problem> {
@@ -293,7 +293,7 @@ fn rendered_findings(
 /// The pages rendered on their own, for [`rendered_findings`] when the build stopped before
 /// it had rendered them all: the same renderer, with shortcodes left empty (the build has
 /// reported their errors).
-fn render_alone(content: &Content, config: &Config) -> Vec<Rendered> {
+fn render_alone(content: &Content, config: &Config) -> Vec<std::sync::Arc<Rendered>> {
     struct NoShortcodes;
     impl ShortcodeRenderer for NoShortcodes {
         fn render(&self, _: &shortcodes::Call, _: &str) -> Result<String, String> {
@@ -321,7 +321,7 @@ fn render_alone(content: &Content, config: &Config) -> Vec<Rendered> {
     content
         .docs
         .par_iter()
-        .map(|d| markdown::render(d, &env))
+        .map(|d| std::sync::Arc::new(markdown::render(d, &env)))
         .collect()
 }
 

@@ -11,7 +11,7 @@ fn bytes(g: &Generated) -> Vec<(String, Vec<u8>)> {
         .iter()
         .map(|f| {
             let b = match &f.data {
-                FileData::Bytes(b) => b.clone(),
+                FileData::Bytes(b) => b.as_ref().clone(),
                 FileData::Copy(p) => std::fs::read(p).expect("copied file readable"),
             };
             (f.path.clone(), b)

@@ -121,6 +121,8 @@ pub struct Rendered {
     pub headings: Vec<(String, String)>,
     /// First paragraph as plain text, for descriptions.
     pub summary: String,
+    /// Number of words in `text`, for reading time.
+    pub word_count: usize,
     /// Problems other than links (shortcodes).
     pub problems: Vec<Problem>,
     /// Headings that name a subject, in order.
@@ -233,6 +235,7 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         }
     }
     out.html = html;
+    out.word_count = out.text.split_whitespace().count();
     out
 }
 

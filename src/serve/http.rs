@@ -424,7 +424,7 @@ mod tests {
             .iter()
             .map(|p| OutputFile {
                 path: p.to_string(),
-                data: FileData::Bytes(b"x".to_vec()),
+                data: FileData::Bytes(std::sync::Arc::new(b"x".to_vec())),
             })
             .collect();
         Snapshot::from_output(

@@ -95,7 +95,7 @@ impl Snapshot {
         let mut refused = Vec::new();
         for f in files {
             let body = match f.data {
-                FileData::Bytes(b) => Body::Bytes(Arc::new(b)),
+                FileData::Bytes(b) => Body::Bytes(b),
                 FileData::Copy(src) => match checked_source(&src, &allowed) {
                     Some(path) => {
                         let meta = std::fs::metadata(&path).ok();
@@ -258,7 +258,7 @@ mod tests {
     fn changed_paths_lists_added_removed_and_changed() {
         let bytes = |p: &str, b: &str| OutputFile {
             path: p.into(),
-            data: FileData::Bytes(b.as_bytes().to_vec()),
+            data: FileData::Bytes(Arc::new(b.as_bytes().to_vec())),
         };
         let root = Path::new("/nonexistent");
         let (a, _) = Snapshot::from_output(
