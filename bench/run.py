@@ -133,19 +133,32 @@ def cpu_pressure():
         return None
 
 
-def measure(name, cmd, runs, clean=None, cwd=None):
-    """Median wall time and peak memory over `runs` runs after one warm-up."""
+def measure(name, cmd, runs, out=None, rebuild=False, cwd=None):
+    """Median wall time and peak memory over `runs` runs after one warm-up.
+
+    `cmd` is a list, or a function of the output folder giving one. Each run writes a fresh
+    output folder (`out`-1, `out`-2, ...), all removed after the last run: deleting the previous
+    output right before a build would make the file system's inode allocation (which skips
+    recently freed inodes) part of the measurement. With `rebuild`, every run writes `out`
+    again, over the previous run's output.
+    """
     walls, cpus, peaks = [], [], []
+    used = []
     for k in range(runs + 1):
-        if clean and os.path.exists(clean):
-            shutil.rmtree(clean)
-        wall, cpu, rss, _ = run_once(cmd, cwd)
+        target = out if rebuild or out is None else f"{out}-{k}"
+        if target and not rebuild and os.path.exists(target):
+            shutil.rmtree(target)
+        used.append(target)
+        wall, cpu, rss, _ = run_once(cmd(target) if callable(cmd) else cmd, cwd)
         if k == 0:
             continue  # warm-up: page cache, lazy binaries
         walls.append(wall)
         cpus.append(cpu)
         peaks.append(rss)
     log(f"  {name}: " + ", ".join(f"{w * 1000:.0f}" for w in walls) + " ms")
+    for target in set(used):
+        if target and not rebuild and os.path.exists(target):
+            shutil.rmtree(target)
     return {
         "median_s": statistics.median(walls),
         "min_s": min(walls),
@@ -201,17 +214,19 @@ def main():
         out = os.path.join(a.workdir, f"out-{n}")
         row["archsite"] = measure(
             "archsite",
-            [binary, "build", "--root", site, "--output", out],
+            lambda o: [binary, "build", "--root", site, "--output", o],
             a.runs,
-            clean=None if a.rebuild else out,
+            out=out,
+            rebuild=a.rebuild,
         )
         if hugo:
             hout = os.path.join(a.workdir, f"hugo-out-{n}")
             row["hugo"] = measure(
                 "hugo",
-                [hugo, "--quiet", "--source", os.path.join(site, "hugo"), "--destination", hout],
+                lambda o: [hugo, "--quiet", "--source", os.path.join(site, "hugo"),
+                           "--destination", o],
                 a.runs,
-                clean=hout,
+                out=hout,
             )
         content = os.path.join(site, "content")
         row["floor"] = measure("md floor", [floor, content], a.runs)
