@@ -289,6 +289,23 @@ mod tests {
     }
 
     #[test]
+    fn a_block_is_cached_from_its_second_sighting() {
+        let h = Highlighter::new();
+        let cached = |h: &Highlighter| h.cache.lock().map(|c| c.html.len()).unwrap_or(99);
+        let first = h.block("rs", "fn a() {}\n");
+        assert_eq!(cached(&h), 0, "a block seen once keeps only its hash");
+        let second = h.block("rs", "fn a() {}\n");
+        assert_eq!(cached(&h), 1);
+        assert_eq!(h.block("rs", "fn a() {}\n"), first);
+        assert_eq!(second, first);
+        // The same code in another language is another block.
+        let py = h.block("py", "fn a() {}\n");
+        assert!(py.contains("data-lang=\"py\""), "{py}");
+        assert_eq!(h.block("py", "fn a() {}\n"), py);
+        assert_eq!(cached(&h), 2);
+    }
+
+    #[test]
     fn very_long_lines_are_not_highlighted() {
         let h = Highlighter::new();
         let code = format!("var a = '{}';\n", "x".repeat(MAX_LINE + 1));
