@@ -318,6 +318,63 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Settings with one item in each list, so that their serialised form names every key a
+    /// `site.toml` can hold, the keys of list items too. Checks that the documentation and the
+    /// starter `site.toml` name every key compare against it.
+    pub fn with_every_key() -> Config {
+        let mut config = Config {
+            menu: vec![MenuLink {
+                name: "n".into(),
+                url: "/".into(),
+            }],
+            ..Config::default()
+        };
+        config.compare.subjects = vec![Subject {
+            id: "a".into(),
+            name: "A".into(),
+            aliases: vec![],
+        }];
+        config.compare.aspects = vec![Aspect {
+            name: "x".into(),
+            aliases: vec![],
+        }];
+        config
+    }
+}
+
+/// Every key in a serialised settings value, as dotted paths (`compare.subjects.id`) with their
+/// values; list items share their list's path, and the free `extra` table is named but not
+/// entered.
+pub fn key_paths(value: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    fn walk(v: &serde_json::Value, prefix: &str, out: &mut Vec<(String, serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    out.push((path.clone(), child.clone()));
+                    if k != "extra" {
+                        walk(child, &path, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, prefix, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

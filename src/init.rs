@@ -165,7 +165,7 @@ pub fn next_commands(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Aspect, Config, MenuLink, Subject};
+    use crate::config::Config;
 
     /// The starter `site.toml` with every commented-out setting switched on.
     fn uncommented() -> String {
@@ -180,31 +180,6 @@ mod tests {
             out.push('\n');
         }
         out
-    }
-
-    /// Dotted key paths of a JSON value's objects (array elements share their array's path).
-    fn keys(v: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, child) in map {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    out.push(path.clone());
-                    if k != "extra" {
-                        keys(child, &path, out);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => {
-                for item in items {
-                    keys(item, prefix, out);
-                }
-            }
-            _ => {}
-        }
     }
 
     #[test]
@@ -223,36 +198,15 @@ mod tests {
 
     #[test]
     fn starter_settings_name_every_key_of_the_config() {
-        // One element in each list, so the keys of list items are known too.
-        let mut config = Config {
-            menu: vec![MenuLink {
-                name: "n".into(),
-                url: "/".into(),
-            }],
-            ..Config::default()
+        let paths = |v: serde_json::Value| -> Vec<String> {
+            crate::config::key_paths(&v)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
         };
-        config.compare.subjects = vec![Subject {
-            id: "a".into(),
-            name: "A".into(),
-            aliases: vec![],
-        }];
-        config.compare.aspects = vec![Aspect {
-            name: "x".into(),
-            aliases: vec![],
-        }];
-        let mut wanted = Vec::new();
-        keys(
-            &serde_json::to_value(&config).expect("serialises"),
-            "",
-            &mut wanted,
-        );
+        let wanted = paths(serde_json::to_value(Config::with_every_key()).expect("serialises"));
         let table: toml::Table = toml::from_str(&uncommented()).expect("toml");
-        let mut present = Vec::new();
-        keys(
-            &serde_json::to_value(&table).expect("serialises"),
-            "",
-            &mut present,
-        );
+        let present = paths(serde_json::to_value(&table).expect("serialises"));
         let missing: Vec<&String> = wanted.iter().filter(|k| !present.contains(k)).collect();
         assert!(
             missing.is_empty(),

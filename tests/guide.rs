@@ -381,31 +381,6 @@ fn the_theme_example_gives_what_the_guide_says() {
     assert!(public.join("gallery/dot.svg").is_file());
 }
 
-/// Dotted key paths of a JSON value's objects (array elements share their array's path).
-fn keys(v: &serde_json::Value, prefix: &str, out: &mut Vec<(String, serde_json::Value)>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, child) in map {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.push((path.clone(), child.clone()));
-                if k != "extra" {
-                    keys(child, &path, out);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                keys(item, prefix, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// A default as the reference writes it: `"public"`, `true`, `["tags"]`, `[]`.
 fn toml_text(v: &serde_json::Value) -> Option<String> {
     match v {
@@ -421,7 +396,7 @@ fn toml_text(v: &serde_json::Value) -> Option<String> {
 
 #[test]
 fn the_settings_reference_has_every_key_with_its_default() {
-    use archsite::config::{Aspect, Config, MenuLink, Subject};
+    use archsite::config::Config;
     let text = page("site-toml.md");
     // Sections of the page by `## ` heading.
     let sections: Vec<(&str, &str)> = text
@@ -444,24 +419,8 @@ fn the_settings_reference_has_every_key_with_its_default() {
             .unwrap_or_else(|| panic!("site-toml.md has no section `## {heading}`"))
     };
     let defaults = Config::default();
-    let mut sample = Config {
-        menu: vec![MenuLink {
-            name: "n".into(),
-            url: "/".into(),
-        }],
-        ..Config::default()
-    };
-    sample.compare.subjects = vec![Subject {
-        id: "a".into(),
-        name: "A".into(),
-        aliases: vec![],
-    }];
-    sample.compare.aspects = vec![Aspect {
-        name: "x".into(),
-        aliases: vec![],
-    }];
-    let mut all = Vec::new();
-    keys(&serde_json::to_value(&sample).expect("json"), "", &mut all);
+    let all =
+        archsite::config::key_paths(&serde_json::to_value(Config::with_every_key()).expect("json"));
     let default_json = serde_json::to_value(&defaults).expect("json");
     let mut checked = 0;
     for (path, _) in &all {
