@@ -236,6 +236,19 @@ impl Config {
         Ok(config)
     }
 
+    /// Replaces `base_url` (as `--base-url` does), in its canonical form ending with `/`.
+    /// Returns false, changing nothing, when `url` is neither an absolute URL nor a path.
+    pub fn set_base_url(&mut self, url: &str) -> bool {
+        if !is_base_url(url) {
+            return false;
+        }
+        self.base_url = url.to_string();
+        if !self.base_url.ends_with('/') {
+            self.base_url.push('/');
+        }
+        true
+    }
+
     /// Canonical forms: base_url ends with `/`, compare path has no slashes around it.
     fn normalise(&mut self) {
         if !self.base_url.ends_with('/') {
@@ -260,10 +273,7 @@ impl Config {
                 ),
             ));
         }
-        if !(self.base_url.starts_with("http://")
-            || self.base_url.starts_with("https://")
-            || self.base_url.starts_with('/'))
-        {
+        if !is_base_url(&self.base_url) {
             problems.push(Problem::error(
                 file,
                 None,
@@ -316,6 +326,11 @@ impl Config {
             Err(BuildError { problems })
         }
     }
+}
+
+/// True for what `base_url` may be: an absolute `http(s)://` URL or a path from `/`.
+fn is_base_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')
 }
 
 impl Config {

@@ -1,8 +1,8 @@
 //! Syntax highlighting with syntect, as CSS classes rather than inline styles.
 //!
 //! Classes let one stylesheet carry both the light and the dark theme, switched by the page's
-//! `data-theme`. The syntax set is loaded once per build, on first use, so a site without code
-//! blocks never pays for it. A block met a second time (an install command repeated on many
+//! `data-theme`. The syntax set is loaded once per highlighter (once per build, once per dev
+//! server run), on first use, so a site without code blocks never pays for it. A block met a second time (an install command repeated on many
 //! pages) is cached from then on; a block met once leaves only its hash behind, so memory does
 //! not grow with all the code of the site.
 

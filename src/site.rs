@@ -139,7 +139,7 @@ pub fn load_config(options: &BuildOptions) -> Result<Config> {
     }
     let mut config = Config::load(root)?;
     if let Some(base) = &options.base_url {
-        if !(base.starts_with("http://") || base.starts_with("https://") || base.starts_with('/')) {
+        if !config.set_base_url(base) {
             return Err(BuildError::single(Problem::error(
                 "--base-url",
                 None,
@@ -148,11 +148,6 @@ pub fn load_config(options: &BuildOptions) -> Result<Config> {
                 ),
             )));
         }
-        config.base_url = if base.ends_with('/') {
-            base.clone()
-        } else {
-            format!("{base}/")
-        };
     }
     Ok(config)
 }
@@ -489,8 +484,8 @@ fn generate_with(
         });
     }
 
-    // The search index: its manifest name carries a content hash, so it is made before the
-    // templates that link to it.
+    // The search index: its chunks and fragments have content-hashed names; the manifest
+    // (a stable name) lists them.
     let search_manifest = if config.search {
         let docs: Vec<SearchDoc> = content
             .docs
@@ -576,7 +571,7 @@ fn generate_with(
         .as_ref()
         .map(|m| m.citing_pages())
         .unwrap_or_default();
-    let ctx = PageContextData::new(&content, &rendered, &urls, &config, &citing, &tags);
+    let ctx = PageContextData::new(&content, &rendered, &urls, &config, &citing);
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
     type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
     let one_shot = cache.one_shot;
@@ -927,8 +922,8 @@ struct PageContextData<'a> {
     children: HashMap<usize, Vec<usize>>,
     /// Top-level sections.
     top: Vec<usize>,
-    /// The sidebar for each top-level section being active (and index `usize::MAX` for none).
-    navs: HashMap<usize, Value>,
+    /// The sidebar with every section closed; each page's sidebar opens one section of it.
+    closed_nav: Value,
     /// Per top-level section (in the order of `top`): the sidebar links to its children, none
     /// of them active. Shared by the sidebars of all pages, which only differ in one link.
     nav_links: Vec<Vec<Value>>,
@@ -947,7 +942,6 @@ impl<'a> PageContextData<'a> {
         urls: &'a UrlBuilder,
         config: &'a Config,
         citing: &'a BTreeMap<String, Vec<(String, String)>>,
-        _tags: &Tags,
     ) -> Self {
         let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, d) in content.docs.iter().enumerate() {
@@ -981,17 +975,15 @@ impl<'a> PageContextData<'a> {
             citing,
             children,
             top,
-            navs: HashMap::new(),
+            closed_nav: Value::none(),
             nav_links: Vec::new(),
             entries,
             closed_nav_fingerprint: 0,
             nav_link_fingerprints: Vec::new(),
         };
-        let mut navs = HashMap::new();
-        navs.insert(usize::MAX, data.build_nav(usize::MAX, usize::MAX));
-        data.navs = navs;
+        data.closed_nav = data.build_closed_nav();
         data.nav_links = data.top.iter().map(|&s| data.child_links(s)).collect();
-        data.closed_nav_fingerprint = fingerprint_json(&data.navs[&usize::MAX]);
+        data.closed_nav_fingerprint = fingerprint_json(&data.closed_nav);
         data.nav_link_fingerprints = data.nav_links.iter().map(fingerprint_json).collect();
         data
     }
@@ -1043,10 +1035,10 @@ impl<'a> PageContextData<'a> {
         None
     }
 
-    /// The sidebar of document `i`: the same as `build_nav(top section of i, i)`, made from
+    /// The sidebar of document `i`: the closed sidebar with its top-level section opened, made from
     /// shared parts, so a page costs one new entry (its open section) instead of a new tree.
     fn nav_for(&self, i: usize) -> Value {
-        let closed = &self.navs[&usize::MAX];
+        let closed = &self.closed_nav;
         let Some(t) = self.top_section_of(i) else {
             return closed.clone();
         };
@@ -1083,33 +1075,20 @@ impl<'a> PageContextData<'a> {
         Value::from(sections)
     }
 
-    fn build_nav(&self, active_top: usize, current: usize) -> Value {
+    /// The sidebar of a page outside every top-level section: all sections closed.
+    fn build_closed_nav(&self) -> Value {
         let docs = &self.content.docs;
         let sections: Vec<serde_json::Value> = self
             .top
             .iter()
             .map(|&s| {
-                let kids = self.children.get(&s).cloned().unwrap_or_default();
-                let pages: Vec<serde_json::Value> = if s == active_top {
-                    kids.iter()
-                        .map(|&c| {
-                            serde_json::json!({
-                                "title": docs[c].title,
-                                "url": self.urls.path(&docs[c].site_path),
-                                "active": c == current,
-                            })
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
                 serde_json::json!({
                     "title": docs[s].title,
                     "url": self.urls.path(&docs[s].site_path),
-                    "active": s == active_top,
-                    "current": s == current,
-                    "page_count": kids.len(),
-                    "pages": pages,
+                    "active": false,
+                    "current": false,
+                    "page_count": self.children.get(&s).map_or(0, Vec::len),
+                    "pages": [],
                 })
             })
             .collect();
@@ -1353,7 +1332,7 @@ fn generated_pages(
     let base_ctx = |title: &str, desc: &str, site_path: &str| {
         let mut c = Context::new();
         c.insert_value("page", ctx.generated_page(title, desc, site_path));
-        c.insert_value("nav", ctx.navs[&usize::MAX].clone());
+        c.insert_value("nav", ctx.closed_nav.clone());
         c.insert("current_url", &urls.path(site_path));
         c
     };
