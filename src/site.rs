@@ -552,8 +552,11 @@ fn generate_with(
             known_paths.insert(format!("tags/{}/", slugify_path_part(t)));
         }
     }
-    for p in ["sitemap.xml", "robots.txt", "404.html", "atom.xml"] {
+    for p in ["sitemap.xml", "robots.txt", "404.html"] {
         known_paths.insert(p.into());
+    }
+    if config.feed {
+        known_paths.insert("atom.xml".into());
     }
     problems.extend(check_links(
         &content,

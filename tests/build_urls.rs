@@ -293,3 +293,14 @@ fn feed_updated_is_the_latest_change_of_any_entry() {
         "{head}"
     );
 }
+
+#[test]
+fn a_link_to_the_feed_is_broken_when_the_feed_is_off() {
+    let site = Site::with_files(&[
+        ("site.toml", "feed = false\n"),
+        ("content/a.md", "# A\n\n[Feed](/atom.xml)\n"),
+    ]);
+    site.build(&[])
+        .assert_code(1)
+        .assert_stderr_has("content/a.md:3");
+}
