@@ -99,6 +99,9 @@ pub struct Document {
     pub site_path: String,
     /// Index (in [`Content::docs`]) of the section that lists this document.
     pub parent: Option<usize>,
+    /// xxh3 hash of the file's bytes (of the site title for the implicit home page): every
+    /// field above but `parent` follows from it and `rel`, so later stages key caches on it.
+    pub source_hash: u64,
 }
 
 /// A non-markdown file under `content/`, published at the same relative path, or beside its
@@ -130,59 +133,162 @@ pub struct LoadOptions {
     pub drafts: bool,
 }
 
+/// What earlier loads found, for the dev server's rebuilds: the file list of `content/` and the
+/// documents parsed from it. A load with a cache reads every file again but parses only those
+/// whose bytes changed; a load that is also told which files changed (the watcher knows) reads
+/// only those, unless a file was added, removed or is not a known file.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    /// Markdown files and other files under `content/`, as the last walk found them.
+    walk: Option<(Vec<String>, Vec<Asset>)>,
+    /// Documents by `rel`: those of the last build (given back with [`ParseCache::recycle`])
+    /// and the drafts it left out.
+    docs: HashMap<String, Document>,
+}
+
+impl ParseCache {
+    /// Takes back the documents of a finished build, so the next load reuses them without
+    /// parsing or copying them.
+    pub fn recycle(&mut self, content: Content) {
+        for d in content.docs {
+            self.docs.insert(d.rel.clone(), d);
+        }
+    }
+
+    /// The walk of the last load when every path in `changed` (relative to the site root) is
+    /// either outside `content/` or a file of that walk that still exists: then no file was
+    /// added or removed.
+    fn walk_still_valid(
+        &self,
+        root: &Path,
+        changed: &[PathBuf],
+    ) -> Option<(Vec<String>, Vec<Asset>)> {
+        let (md, assets) = self.walk.as_ref()?;
+        for path in changed {
+            let Ok(inside) = path.strip_prefix(CONTENT_DIR) else {
+                continue;
+            };
+            let rel = inside.to_str()?.replace('\\', "/");
+            let known = if rel.ends_with(".md") {
+                md.contains(&rel)
+            } else {
+                assets.iter().any(|a| a.rel == rel)
+            };
+            if !known || !root.join(path).is_file() {
+                return None;
+            }
+        }
+        Some((md.clone(), assets.clone()))
+    }
+}
+
 impl Content {
     /// Walks `root/content` and loads every document, collecting all problems before failing.
     pub fn load(root: &Path, site_title: &str, options: LoadOptions) -> Result<Content> {
+        Content::load_with(root, site_title, options, None, None)
+    }
+
+    /// [`Content::load`], reusing the documents of `cache` whose files did not change, and
+    /// leaving this load's file list and drafts in it. With `changed` (the paths, relative to
+    /// the root, that changed since the last load; `None` when unknown), only those files are
+    /// read when no file was added or removed.
+    pub fn load_cached(
+        root: &Path,
+        site_title: &str,
+        options: LoadOptions,
+        cache: &mut ParseCache,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<Content> {
+        Content::load_with(root, site_title, options, Some(cache), changed)
+    }
+
+    fn load_with(
+        root: &Path,
+        site_title: &str,
+        options: LoadOptions,
+        mut cache: Option<&mut ParseCache>,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<Content> {
         let dir = root.join(CONTENT_DIR);
-        let mut md_files = Vec::new();
-        let mut assets = Vec::new();
-        if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-                let entry = entry.map_err(|e| {
-                    let path = e.path().unwrap_or(&dir).to_path_buf();
-                    BuildError::single(Problem::error(path, None, e.to_string()))
-                })?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let rel = rel_slash(entry.path(), &dir);
-                if rel.split('/').any(|part| part.starts_with('.')) {
-                    continue;
-                }
-                if rel.ends_with(".md") {
-                    md_files.push(rel);
-                } else {
-                    assets.push(Asset {
-                        source: entry.path().to_path_buf(),
-                        rel,
-                    });
-                }
-            }
+        let known_walk = match (&cache, changed) {
+            (Some(c), Some(changed)) => c.walk_still_valid(root, changed),
+            _ => None,
+        };
+        // Files to read: all of them, or only those that changed.
+        let must_read: Option<std::collections::HashSet<String>> = known_walk.as_ref().map(|_| {
+            changed
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| p.strip_prefix(CONTENT_DIR).ok())
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .collect()
+        });
+        let (md_files, mut assets) = match known_walk {
+            Some(walk) => walk,
+            None => walk_content(&dir)?,
+        };
+        if let Some(c) = cache.as_deref_mut() {
+            c.walk = Some((md_files.clone(), assets.clone()));
         }
 
-        let loaded: Vec<std::result::Result<Option<Document>, Vec<Problem>>> = md_files
+        let mut previous = cache
+            .as_deref_mut()
+            .map(|c| std::mem::take(&mut c.docs))
+            .unwrap_or_default();
+        enum Loaded {
+            Kept,
+            Parsed(Box<Document>),
+        }
+        let loaded: Vec<std::result::Result<Loaded, Vec<Problem>>> = md_files
             .par_iter()
             .map(|rel| {
+                let old = previous.get(rel);
+                if let (Some(_), Some(read)) = (old, &must_read) {
+                    if !read.contains(rel) {
+                        return Ok(Loaded::Kept);
+                    }
+                }
                 let source = dir.join(rel);
                 let file = Path::new(CONTENT_DIR).join(rel);
                 let bytes = std::fs::read(&source)
                     .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])?;
-                let doc = parse_document(rel, &file, &bytes)?;
-                Ok((options.drafts || !doc.front.draft).then_some(doc))
+                if old.is_some_and(|d| d.source_hash == xxhash_rust::xxh3::xxh3_64(&bytes)) {
+                    return Ok(Loaded::Kept);
+                }
+                parse_document(rel, &file, &bytes).map(|d| Loaded::Parsed(Box::new(d)))
             })
             .collect();
 
         let mut problems = Vec::new();
         let mut docs = Vec::new();
-        for r in loaded {
+        for (rel, r) in md_files.iter().zip(loaded) {
             match r {
-                Ok(Some(doc)) => docs.push(doc),
-                Ok(None) => {}
+                Ok(Loaded::Parsed(doc)) => docs.push(*doc),
+                Ok(Loaded::Kept) => docs.extend(previous.remove(rel)),
                 Err(p) => problems.extend(p),
             }
         }
         if !problems.is_empty() {
+            if let Some(c) = cache.as_deref_mut() {
+                c.recycle(Content {
+                    docs,
+                    ..Content::default()
+                });
+            }
             return Err(BuildError::sorted(problems));
+        }
+        if options.drafts {
+            // Without drafts, nothing is left out.
+        } else if let Some(c) = cache {
+            let (kept, drafts): (Vec<Document>, Vec<Document>) =
+                docs.into_iter().partition(|d| !d.front.draft);
+            docs = kept;
+            c.recycle(Content {
+                docs: drafts,
+                ..Content::default()
+            });
+        } else {
+            docs.retain(|d| !d.front.draft);
         }
 
         // The home section comes first; create it when content/_index.md is missing.
@@ -221,6 +327,38 @@ impl Content {
         out.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
         out
     }
+}
+
+/// Lists the markdown files and the other files under `dir` (paths relative to it, sorted),
+/// skipping hidden files and folders.
+fn walk_content(dir: &Path) -> Result<(Vec<String>, Vec<Asset>)> {
+    let mut md_files = Vec::new();
+    let mut assets = Vec::new();
+    if !dir.is_dir() {
+        return Ok((md_files, assets));
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            BuildError::single(Problem::error(path, None, e.to_string()))
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = rel_slash(entry.path(), dir);
+        if rel.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
+        if rel.ends_with(".md") {
+            md_files.push(rel);
+        } else {
+            assets.push(Asset {
+                source: entry.path().to_path_buf(),
+                rel,
+            });
+        }
+    }
+    Ok((md_files, assets))
 }
 
 /// Where a file of a page bundle is published: under its page's URL, so that `pic.png` beside
@@ -267,6 +405,7 @@ fn implicit_home(site_title: &str) -> Document {
         body_line_offset: 0,
         site_path: String::new(),
         parent: None,
+        source_hash: xxhash_rust::xxh3::xxh3_64(site_title.as_bytes()),
     }
 }
 
@@ -432,6 +571,7 @@ pub fn parse_document(
         body_line_offset,
         site_path,
         parent: None,
+        source_hash: xxhash_rust::xxh3::xxh3_64(bytes),
     })
 }
 

@@ -93,6 +93,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Print the wall time of each build stage.
+        #[arg(long)]
+        timings: bool,
     },
     /// Build the site in memory and serve it locally; rebuild and reload the browser on changes.
     #[command(
@@ -114,6 +117,9 @@ enum Command {
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
+        /// Print the wall time of each stage of every build.
+        #[arg(long)]
+        timings: bool,
     },
     /// Create a new site (settings, sample notes, a matrix, a GitHub Pages workflow).
     #[command(
@@ -167,6 +173,7 @@ fn main() -> ExitCode {
             bind,
             drafts,
             open,
+            timings,
         } => {
             let options = archsite::serve::ServeOptions {
                 root,
@@ -174,6 +181,7 @@ fn main() -> ExitCode {
                 bind,
                 drafts,
                 open,
+                timings,
                 quiet: ui.quiet(),
                 style: ui.err,
             };
@@ -190,6 +198,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            timings,
         } => {
             let options = BuildOptions {
                 root,
@@ -212,6 +221,9 @@ fn main() -> ExitCode {
                             report.files,
                             report.changed
                         );
+                    }
+                    if timings {
+                        print!("{}", report.timings);
                     }
                     ExitCode::SUCCESS
                 }

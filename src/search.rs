@@ -100,6 +100,12 @@ pub struct SearchFile {
     pub bytes: Vec<u8>,
 }
 
+/// The path URL of the manifest under `base_path` (`/` or `/sub/path/`), where
+/// [`build_index`] puts it.
+pub fn manifest_url(base_path: &str) -> String {
+    format!("{}{MANIFEST_PATH}", normalize_base(base_path))
+}
+
 /// Builds the sharded index of `docs`.
 ///
 /// `base_path` is `/` or `/sub/path/` and prefixes every URL in the manifest. Documents with the
@@ -146,7 +152,7 @@ pub fn build_index(docs: &[SearchDoc], base_path: &str) -> (Vec<SearchFile>, Str
     // A stable name: pages link to it, so a hashed name would change every page on any edit.
     // It is small and must be revalidated; the chunks and fragments it lists are immutable.
     let path = MANIFEST_PATH.to_string();
-    let url = format!("{base}{path}");
+    let url = manifest_url(&base);
     files.push(SearchFile {
         path,
         bytes: manifest,

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,7 +17,7 @@ use tera::{Context, Value};
 
 use crate::compare::{Matrix, Source};
 use crate::config::{Config, LinkPolicy};
-use crate::content::{slugify_path_part, Content, Document, Kind, LoadOptions};
+use crate::content::{slugify_path_part, Content, Document, Kind, LoadOptions, ParseCache};
 use crate::error::{BuildError, Problem, Result, Severity};
 use crate::highlight::{self, escape, Highlighter};
 
@@ -79,6 +79,59 @@ pub struct Generated {
     pub rendered: Vec<Arc<Rendered>>,
     /// The comparison matrix, when the site has one.
     pub matrix: Option<Matrix>,
+    /// Wall time of each stage, in order (`--timings`).
+    pub timings: StageTimes,
+    /// The search index, when the cache asked for it to be made later: `files` then holds the
+    /// previous build's index. Give the files it makes to [`RenderCache::keep_search_files`].
+    pub search: Option<SearchJob>,
+}
+
+/// Wall time of each stage of a build, in the order they ran: what `--timings` prints, so a
+/// slow build can be explained without a profiler.
+#[derive(Debug, Clone, Default)]
+pub struct StageTimes {
+    /// Stage name and its wall time.
+    pub stages: Vec<(&'static str, Duration)>,
+    last: Option<Instant>,
+}
+
+impl StageTimes {
+    /// Starts timing the first stage now.
+    pub fn start() -> StageTimes {
+        StageTimes {
+            stages: Vec::new(),
+            last: Some(Instant::now()),
+        }
+    }
+
+    /// Ends the running stage, naming it, and starts the next one.
+    pub fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        let since = self.last.unwrap_or(now);
+        self.stages.push((name, now - since));
+        self.last = Some(now);
+    }
+
+    /// Total wall time of the stages so far.
+    pub fn total(&self) -> Duration {
+        self.stages.iter().map(|(_, d)| *d).sum()
+    }
+}
+
+impl std::fmt::Display for StageTimes {
+    /// One line per stage, milliseconds and share of the total, aligned.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let total = self.total().as_secs_f64().max(1e-9);
+        for (name, d) in &self.stages {
+            let ms = d.as_secs_f64() * 1000.0;
+            writeln!(
+                f,
+                "  {name:<22} {ms:>9.1} ms {:>5.1}%",
+                100.0 * d.as_secs_f64() / total
+            )?;
+        }
+        writeln!(f, "  {:<22} {:>9.1} ms", "total", total * 1000.0)
+    }
 }
 
 /// What a finished build reports.
@@ -98,6 +151,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Warnings.
     pub warnings: Vec<Problem>,
+    /// Wall time of each stage, writing included.
+    pub timings: StageTimes,
 }
 
 /// Builds the site and writes it to the output folder.
@@ -105,8 +160,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let config = load_config(options)?;
     let output = output_dir(options, &config)?;
-    let generated = generate_with(options, config, &mut RenderCache::one_shot())?;
+    let mut generated = generate_with(options, config, &mut RenderCache::one_shot())?;
+    let mut timings = std::mem::take(&mut generated.timings);
+    timings.stages.insert(
+        0,
+        ("settings", start.elapsed().saturating_sub(timings.total())),
+    );
+    timings.last = Some(Instant::now());
     let changed = write_output(&generated.files, &output)?;
+    timings.lap("write");
     Ok(BuildReport {
         pages: generated.pages,
         sections: generated.sections,
@@ -115,6 +177,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         elapsed: start.elapsed(),
         output,
         warnings: generated.warnings,
+        timings,
     })
 }
 
@@ -308,21 +371,74 @@ pub struct RenderCache {
     key: u64,
     /// Per document (`rel`): hash of its inputs and the result.
     entries: HashMap<String, (u64, Arc<Rendered>)>,
+    /// The documents as parsed from their files.
+    parsed: ParseCache,
+    /// The paths (relative to the root) noted as changed since the last build.
+    changed: Vec<PathBuf>,
+    /// Set when changes were noted without their paths: the next build reads every file.
+    changes_unknown: bool,
     highlighter: Highlighter,
+    /// Leave the search index to the caller ([`Generated::search`]) when there is a
+    /// previous one to serve meanwhile.
+    defer_search: bool,
+    /// The search index files of the last build.
+    search_files: Option<Vec<OutputFile>>,
     /// Documents re-rendered by the last build.
     pub misses: usize,
     /// Documents reused by the last build.
     pub hits: usize,
     /// Set for a single build: nothing is kept, which saves a copy of every rendered page.
     one_shot: bool,
-    /// Per document page (output path): a fingerprint of everything its template saw, and
-    /// the HTML it gave. A page whose fingerprint is unchanged is not rendered again.
+    /// Per page (output path), documents' and generated ones: a fingerprint of everything its
+    /// template saw, and the HTML it gave. A page whose fingerprint is unchanged is not
+    /// rendered again.
     pages: HashMap<String, (u64, Arc<Vec<u8>>)>,
-    /// Document pages rendered by the last build (the others were reused).
+    /// Fingerprint of a document's summary entry, by the document's key (see [`Fingerprints`]).
+    entry_fingerprints: HashMap<u64, u64>,
+    /// Documents' pages rendered by the last build (the others were reused).
     pub pages_rendered: usize,
+    /// Generated pages (tags, 404, redirects, matrix) rendered by the last build.
+    pub generated_rendered: usize,
 }
 
 impl RenderCache {
+    /// Tells the next build which paths (relative to the site root) changed, as a file
+    /// watcher saw them, so it reads only those; `None` when that is not known (events were
+    /// lost), and the next build reads every file. Notes add up until a build takes them, so a
+    /// build that stopped before loading the content (a broken `site.toml`) loses none.
+    pub fn note_changes(&mut self, paths: Option<&[PathBuf]>) {
+        match paths {
+            Some(paths) => self.changed.extend_from_slice(paths),
+            None => self.changes_unknown = true,
+        }
+    }
+
+    /// Takes back the documents of a finished build's [`Generated::content`], so the next
+    /// build reuses them without parsing or copying them.
+    pub fn recycle(&mut self, content: Content) {
+        self.parsed.recycle(content);
+    }
+
+    /// Keeps the files a deferred [`SearchJob`] made, for the next builds to serve until their
+    /// own index is made.
+    pub fn keep_search_files(&mut self, files: Vec<OutputFile>) {
+        self.search_files = Some(files);
+    }
+
+    /// The paths of the search index files kept.
+    pub fn search_file_paths(&self) -> impl Iterator<Item = &str> {
+        self.search_files.iter().flatten().map(|f| f.path.as_str())
+    }
+
+    /// A cache whose builds leave the search index to the caller ([`Generated::search`])
+    /// once there is a previous index to serve meanwhile: the dev server's.
+    pub fn deferring_search() -> Self {
+        RenderCache {
+            defer_search: true,
+            ..RenderCache::default()
+        }
+    }
+
     /// A cache for one build only: it keeps no results afterwards.
     fn one_shot() -> Self {
         RenderCache {
@@ -356,6 +472,13 @@ fn fingerprint_json<T: Serialize + ?Sized>(value: &T) -> u64 {
     h.digest()
 }
 
+/// Feeds `bytes` to a hasher after their length, so that consecutive fields cannot run into
+/// each other (`ab`+`c` and `a`+`bc` hash differently).
+fn feed(h: &mut xxhash_rust::xxh3::Xxh3, bytes: &[u8]) {
+    h.update(&(bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
 fn hash_of(parts: &[&[u8]]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for p in parts {
@@ -370,16 +493,52 @@ fn generate_with(
     config: Config,
     cache: &mut RenderCache,
 ) -> Result<Generated> {
+    let mut timings = StageTimes::start();
+    let root = &options.root;
+    let load_options = LoadOptions {
+        drafts: options.drafts,
+    };
+    let content = if cache.one_shot {
+        Content::load(root, &config.title, load_options)?
+    } else {
+        let changed = std::mem::take(&mut cache.changed);
+        let changed = (!std::mem::take(&mut cache.changes_unknown)).then_some(changed);
+        Content::load_cached(
+            root,
+            &config.title,
+            load_options,
+            &mut cache.parsed,
+            changed.as_deref(),
+        )?
+    };
+    timings.lap("content");
+    match generate_from_content(options, config, cache, &content, timings) {
+        Ok(mut generated) => {
+            generated.content = content;
+            Ok(generated)
+        }
+        Err(e) => {
+            if !cache.one_shot {
+                cache.recycle(content);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The stages after loading: everything [`Generated`] holds but the content, which the caller
+/// adds (or gives back to the cache when the build failed).
+fn generate_from_content(
+    options: &BuildOptions,
+    config: Config,
+    cache: &mut RenderCache,
+    content: &Content,
+    mut timings: StageTimes,
+) -> Result<Generated> {
     let root = &options.root;
     let urls = UrlBuilder::new(&config.base_url);
-    let content = Content::load(
-        root,
-        &config.title,
-        LoadOptions {
-            drafts: options.drafts,
-        },
-    )?;
     let mut templates = Templates::load(root)?;
+    timings.lap("templates: load");
     let compare_on = config.compare.enabled && !config.compare.subjects.is_empty();
     let matrix_url = if compare_on {
         urls.path(&format!("{}/", config.compare.path))
@@ -411,8 +570,7 @@ fn generate_with(
         .map(|d| {
             hash_of(&[
                 d.rel.as_bytes(),
-                d.body.as_bytes(),
-                &d.body_line_offset.to_le_bytes(),
+                &d.source_hash.to_le_bytes(),
                 d.site_path.as_bytes(),
             ])
         })
@@ -455,6 +613,7 @@ fn generate_with(
             .collect();
     }
 
+    timings.lap("markdown");
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
 
     // The matrix.
@@ -473,6 +632,7 @@ fn generate_with(
         Matrix::build(&config.compare, &sources, &urls)
     });
     let matrix = matrix.filter(|m| !m.is_empty());
+    timings.lap("matrix");
 
     // Static files: the site's static/ and content assets.
     let mut files: Vec<OutputFile> = Vec::new();
@@ -484,36 +644,48 @@ fn generate_with(
         });
     }
 
+    timings.lap("static files");
+
     // The search index: its chunks and fragments have content-hashed names; the manifest
     // (a stable name) lists them.
+    // The dev server defers it once it has an index to serve meanwhile (see `SearchJob`).
+    let mut search_job = None;
     let search_manifest = if config.search {
-        let docs: Vec<SearchDoc> = content
-            .docs
-            .iter()
-            .zip(&rendered)
-            .map(|(d, r)| SearchDoc {
-                title: d.title.clone(),
-                url: urls.path(&d.site_path),
-                text: r.text.clone(),
-                headings: r.headings.clone(),
-            })
-            .collect();
-        let (search_files, manifest_url) = search::build_index(&docs, urls.base_path());
-        files.extend(
-            search_files
-                .into_iter()
-                .map(|f| bytes_file(&f.path, f.bytes)),
-        );
-        manifest_url
+        let job = SearchJob {
+            docs: content
+                .docs
+                .iter()
+                .zip(&rendered)
+                .map(|(d, r)| (d.title.clone(), urls.path(&d.site_path), Arc::clone(r)))
+                .collect(),
+            base_path: urls.base_path().to_string(),
+        };
+        match (&cache.search_files, cache.defer_search) {
+            (Some(previous), true) => {
+                files.extend(previous.iter().cloned());
+                search_job = Some(job);
+            }
+            _ => {
+                let made = job.run();
+                if !cache.one_shot {
+                    cache.search_files = Some(made.clone());
+                }
+                files.extend(made);
+            }
+        }
+        search::manifest_url(urls.base_path())
     } else {
+        cache.search_files = None;
         String::new()
     };
 
+    timings.lap("search index");
+
     // Theme assets with content-hashed names.
-    let assets = theme_assets(&config, &content, &urls, search_manifest, &mut files)?;
+    let assets = theme_assets(&config, content, &urls, search_manifest, &mut files)?;
 
     // Site-wide template data, set once.
-    let tags = collect_tags(&content);
+    let tags = collect_tags(content);
     let site_value = site_value(&config, &urls);
     // Everything every page template sees besides its own data.
     let globals_fingerprint = {
@@ -528,6 +700,8 @@ fn generate_with(
     templates.set_global("assets", Value::from_serializable(&assets));
     templates.set_global("live_reload", Value::from(false));
     templates.set_global("config", Value::from_serializable(&config));
+
+    timings.lap("theme assets");
 
     // Link check, before any template work.
     let mut known_paths: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
@@ -559,7 +733,7 @@ fn generate_with(
         known_paths.insert("atom.xml".into());
     }
     problems.extend(check_links(
-        &content,
+        content,
         &rendered,
         &known_paths,
         &anchors,
@@ -569,16 +743,46 @@ fn generate_with(
         return Err(BuildError::sorted(problems));
     }
 
+    timings.lap("link check");
+
     // Templates, in parallel.
     let citing = matrix
         .as_ref()
         .map(|m| m.citing_pages())
         .unwrap_or_default();
-    let ctx = PageContextData::new(&content, &rendered, &urls, &config, &citing);
+    let one_shot = cache.one_shot;
+    let fingerprints = if one_shot {
+        Fingerprints {
+            keys: Vec::new(),
+            entries: Vec::new(),
+        }
+    } else {
+        let keys: Vec<u64> = doc_hashes
+            .iter()
+            .map(|h| hash_of(&[&key.to_le_bytes(), &h.to_le_bytes()]))
+            .collect();
+        let previous = std::mem::take(&mut cache.entry_fingerprints);
+        let entries: Vec<u64> = (0..content.docs.len())
+            .into_par_iter()
+            .map(|i| match previous.get(&keys[i]) {
+                Some(fp) => *fp,
+                None => fingerprint_json(&entry_json(content, &rendered, &urls, i)),
+            })
+            .collect();
+        cache.entry_fingerprints = keys.iter().copied().zip(entries.iter().copied()).collect();
+        Fingerprints { keys, entries }
+    };
+    let ctx = PageContextData::new(content, &rendered, &urls, &config, &citing, &fingerprints);
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
     type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
-    let one_shot = cache.one_shot;
     let previous_pages = std::mem::take(&mut cache.pages);
+    let generated_base = (!one_shot).then(|| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&globals_fingerprint.to_le_bytes());
+        h.update(&ctx.closed_nav_fingerprint.to_le_bytes());
+        feed(&mut h, content.docs[0].title.as_bytes());
+        h.digest()
+    });
     let (pages_out, extra_pages): (Vec<Rendering>, _) = rayon::join(
         || {
             (0..content.docs.len())
@@ -594,15 +798,12 @@ fn generate_with(
                         .to_string()
                     });
                     let path = format!("{}index.html", d.site_path);
-                    let (page, page_fingerprint) = ctx.page_data(i);
-                    let section = (d.kind == Kind::Section).then(|| ctx.section_value(i));
                     let fingerprint = (!one_shot).then(|| {
                         let mut h = xxhash_rust::xxh3::Xxh3::new();
                         h.update(&globals_fingerprint.to_le_bytes());
-                        h.update(&page_fingerprint.to_le_bytes());
-                        h.update(template.as_bytes());
+                        h.update(&ctx.page_fingerprint(i).to_le_bytes());
+                        feed(&mut h, template.as_bytes());
                         h.update(&ctx.nav_fingerprint(i).to_le_bytes());
-                        hash_json(&mut h, &section);
                         h.digest()
                     });
                     if let (Some(f), Some((old, bytes))) = (fingerprint, previous_pages.get(&path))
@@ -619,11 +820,11 @@ fn generate_with(
                         }
                     }
                     let mut c = Context::new();
-                    c.insert_value("page", ctx.page_value(i, page));
+                    c.insert_value("page", ctx.page_value(i, ctx.page_data(i)));
                     c.insert_value("nav", ctx.nav_for(i));
                     c.insert("current_url", &urls.path(&d.site_path));
-                    if let Some(section) = section {
-                        c.insert_value("section", section);
+                    if d.kind == Kind::Section {
+                        c.insert_value("section", ctx.section_value(i));
                     }
                     let html = templates.render(&template, &c).map_err(|mut p| {
                         p.message = format!("{} (rendering {})", p.message, d.file.display());
@@ -640,7 +841,13 @@ fn generate_with(
                 })
                 .collect()
         },
-        || generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref()),
+        || {
+            let reuse = Reuse {
+                previous: &previous_pages,
+                base: generated_base,
+            };
+            generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref(), &reuse)
+        },
     );
     cache.pages_rendered = 0;
     for r in pages_out {
@@ -657,9 +864,19 @@ fn generate_with(
     }
 
     match extra_pages {
-        Ok(mut f) => files.append(&mut f),
+        Ok(made) => {
+            cache.generated_rendered = 0;
+            for (f, fingerprint, rendered_now) in made {
+                cache.generated_rendered += usize::from(rendered_now);
+                if let (Some(fp), FileData::Bytes(bytes)) = (fingerprint, &f.data) {
+                    cache.pages.insert(f.path.clone(), (fp, Arc::clone(bytes)));
+                }
+                files.push(f);
+            }
+        }
         Err(p) => problems.push(p),
     }
+    timings.lap("templates: render");
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(BuildError::sorted(problems));
     }
@@ -671,7 +888,7 @@ fn generate_with(
     }
     files.push(bytes_file(
         "sitemap.xml",
-        sitemap(&content, &urls, matrix.as_ref()).into_bytes(),
+        sitemap(content, &urls, matrix.as_ref()).into_bytes(),
     ));
     files.push(bytes_file(
         "robots.txt",
@@ -684,7 +901,7 @@ fn generate_with(
     if config.feed {
         files.push(bytes_file(
             "atom.xml",
-            atom_feed(&content, &rendered, &urls, &config).into_bytes(),
+            atom_feed(content, &rendered, &urls, &config).into_bytes(),
         ));
     }
     files.push(bytes_file(".nojekyll", Vec::new()));
@@ -695,6 +912,7 @@ fn generate_with(
         ));
     }
 
+    timings.lap("feeds, sitemap");
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let dupes: Vec<&str> = files
         .windows(2)
@@ -717,16 +935,50 @@ fn generate_with(
         .iter()
         .filter(|d| d.kind == Kind::Section)
         .count();
+    timings.lap("sorting");
     Ok(Generated {
         pages: content.docs.len() - sections,
         sections,
         files,
         warnings: problems,
         config,
-        content,
+        content: Content::default(),
         rendered,
         matrix,
+        timings,
+        search: search_job,
     })
+}
+
+/// The search index of a build, to be made later: no page depends on its bytes (pages link to
+/// the manifest by its stable name), and it is the largest stage of a dev server rebuild, so the
+/// server serves the new pages with the previous index first and swaps the new one in after.
+#[derive(Debug, Clone)]
+pub struct SearchJob {
+    /// Title, URL and rendered markdown of each document.
+    docs: Vec<(String, String, Arc<Rendered>)>,
+    base_path: String,
+}
+
+impl SearchJob {
+    /// Builds the index files.
+    pub fn run(self) -> Vec<OutputFile> {
+        let docs: Vec<SearchDoc> = self
+            .docs
+            .into_par_iter()
+            .map(|(title, url, r)| SearchDoc {
+                title,
+                url,
+                text: r.text.clone(),
+                headings: r.headings.clone(),
+            })
+            .collect();
+        let (files, _) = search::build_index(&docs, &self.base_path);
+        files
+            .into_iter()
+            .map(|f| bytes_file(&f.path, f.bytes))
+            .collect()
+    }
 }
 
 fn bytes_file(path: &str, bytes: Vec<u8>) -> OutputFile {
@@ -925,17 +1177,41 @@ struct PageContextData<'a> {
     children: HashMap<usize, Vec<usize>>,
     /// Top-level sections.
     top: Vec<usize>,
+    /// Position in `top` of each top-level section, by document index.
+    top_position: HashMap<usize, usize>,
+    /// Previous and next page among its section's pages, per document.
+    neighbour_ids: Vec<(Option<usize>, Option<usize>)>,
     /// The sidebar with every section closed; each page's sidebar opens one section of it.
     closed_nav: Value,
     /// Per top-level section (in the order of `top`): the sidebar links to its children, none
-    /// of them active. Shared by the sidebars of all pages, which only differ in one link.
-    nav_links: Vec<Vec<Value>>,
-    /// Summary entries (for listings) of every document.
-    entries: Vec<Value>,
+    /// of them active, made when a page of that section first needs them. Shared by the
+    /// sidebars of all its pages, which only differ in one link.
+    nav_links: Vec<OnceLock<Vec<Value>>>,
+    /// Summary entry (for listings) of each document, made when first needed.
+    entries: Vec<OnceLock<Value>>,
     /// Fingerprint of the sidebar with no section open.
     closed_nav_fingerprint: u64,
     /// Fingerprint of each top-level section's sidebar links (order of `top`).
     nav_link_fingerprints: Vec<u64>,
+    /// Per document, a hash from which all of its own data follows: its file, its site path
+    /// and everything that shapes every document's markdown (see [`Fingerprints`]).
+    keys: &'a [u64],
+    /// Per document, a fingerprint of its summary entry (empty in one-shot builds).
+    entry_fingerprints: &'a [u64],
+}
+
+/// What makes the fingerprints of a dev server build cheap: per-document hashes that stand for
+/// the document's own data, so a page's fingerprint hashes a few numbers and the titles and
+/// URLs of its neighbours instead of all the data its template sees.
+struct Fingerprints {
+    /// Per document: the hash of its markdown inputs (file, site path) and of everything that
+    /// shapes every document's markdown (settings, templates, the page list). The document
+    /// and its rendered markdown follow from it, except the parent link, which a page's
+    /// fingerprint covers through its breadcrumbs.
+    keys: Vec<u64>,
+    /// Per document: a fingerprint of its summary entry in listings, reused from the cache
+    /// for an unchanged key.
+    entries: Vec<u64>,
 }
 
 impl<'a> PageContextData<'a> {
@@ -945,31 +1221,40 @@ impl<'a> PageContextData<'a> {
         urls: &'a UrlBuilder,
         config: &'a Config,
         citing: &'a BTreeMap<String, Vec<(String, String)>>,
+        fingerprints: &'a Fingerprints,
     ) -> Self {
+        let docs = &content.docs;
         let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (i, d) in content.docs.iter().enumerate() {
+        for (i, d) in docs.iter().enumerate() {
             if let Some(p) = d.parent {
                 children.entry(p).or_default().push(i);
             }
         }
         for list in children.values_mut() {
-            list.sort_by(|&a, &b| {
-                crate::content::listing_order(&content.docs[a], &content.docs[b])
-            });
+            list.sort_by(|&a, &b| crate::content::listing_order(&docs[a], &docs[b]));
         }
         let top: Vec<usize> = children
             .get(&0)
             .map(|c| {
                 c.iter()
                     .copied()
-                    .filter(|&i| content.docs[i].kind == Kind::Section)
+                    .filter(|&i| docs[i].kind == Kind::Section)
                     .collect()
             })
             .unwrap_or_default();
-        let entries = (0..content.docs.len())
-            .into_par_iter()
-            .map(|i| Value::from_serializable(&entry_json(content, rendered, urls, i)))
-            .collect();
+        let top_position = top.iter().enumerate().map(|(k, &s)| (s, k)).collect();
+        let mut neighbour_ids = vec![(None, None); docs.len()];
+        for kids in children.values() {
+            let pages: Vec<usize> = kids
+                .iter()
+                .copied()
+                .filter(|&c| docs[c].kind == Kind::Page)
+                .collect();
+            for (k, &c) in pages.iter().enumerate() {
+                let prev = k.checked_sub(1).map(|q| pages[q]);
+                neighbour_ids[c] = (prev, pages.get(k + 1).copied());
+            }
+        }
         let mut data = PageContextData {
             content,
             rendered,
@@ -978,25 +1263,108 @@ impl<'a> PageContextData<'a> {
             citing,
             children,
             top,
+            top_position,
+            neighbour_ids,
             closed_nav: Value::none(),
             nav_links: Vec::new(),
-            entries,
+            entries: (0..docs.len()).map(|_| OnceLock::new()).collect(),
             closed_nav_fingerprint: 0,
             nav_link_fingerprints: Vec::new(),
+            keys: &fingerprints.keys,
+            entry_fingerprints: &fingerprints.entries,
         };
         data.closed_nav = data.build_closed_nav();
-        data.nav_links = data.top.iter().map(|&s| data.child_links(s)).collect();
+        data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
         data.closed_nav_fingerprint = fingerprint_json(&data.closed_nav);
-        data.nav_link_fingerprints = data.nav_links.iter().map(fingerprint_json).collect();
+        data.nav_link_fingerprints = data
+            .top
+            .iter()
+            .map(|&s| {
+                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                for &c in data.children.get(&s).map(Vec::as_slice).unwrap_or_default() {
+                    feed(&mut h, docs[c].title.as_bytes());
+                    feed(&mut h, urls.path(&docs[c].site_path).as_bytes());
+                }
+                h.digest()
+            })
+            .collect();
         data
+    }
+
+    /// The summary entry of document `i` for listings.
+    fn entry(&self, i: usize) -> &Value {
+        self.entries[i].get_or_init(|| {
+            Value::from_serializable(&entry_json(self.content, self.rendered, self.urls, i))
+        })
+    }
+
+    /// The sidebar links of the `k`th top-level section.
+    fn nav_links_of(&self, k: usize) -> &[Value] {
+        self.nav_links
+            .get(k)
+            .map(|cell| {
+                cell.get_or_init(|| self.child_links(self.top[k]))
+                    .as_slice()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A fingerprint of everything the `page` (and `section`) value of document `i` holds,
+    /// made from its key and the titles and URLs of the pages it links to, without making
+    /// the value.
+    fn page_fingerprint(&self, i: usize) -> u64 {
+        let docs = &self.content.docs;
+        let d = &docs[i];
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&self.keys[i].to_le_bytes());
+        let link = |h: &mut xxhash_rust::xxh3::Xxh3, c: Option<usize>| match c {
+            Some(c) => {
+                h.update(&[1]);
+                feed(h, docs[c].title.as_bytes());
+                feed(h, docs[c].site_path.as_bytes());
+            }
+            None => h.update(&[0]),
+        };
+        let mut cur = d.parent;
+        while let Some(p) = cur {
+            link(&mut h, Some(p));
+            cur = docs[p].parent;
+        }
+        h.update(&[2]);
+        let (prev, next) = self.neighbour_ids[i];
+        link(&mut h, prev);
+        link(&mut h, next);
+        for (title, url) in self
+            .citing
+            .get(&self.urls.path(&d.site_path))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            feed(&mut h, title.as_bytes());
+            feed(&mut h, url.as_bytes());
+        }
+        if d.kind == Kind::Section {
+            h.update(&[3]);
+            for &c in self.children.get(&i).map(Vec::as_slice).unwrap_or_default() {
+                h.update(&self.entry_fingerprints[c].to_le_bytes());
+                if docs[c].kind == Kind::Section {
+                    let count = self.children.get(&c).map_or(0, Vec::len);
+                    h.update(&(count as u64).to_le_bytes());
+                }
+            }
+        }
+        h.digest()
     }
 
     /// A fingerprint of `nav_for(i)`, made from per-section parts instead of the whole tree.
     fn nav_fingerprint(&self, i: usize) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(&self.closed_nav_fingerprint.to_le_bytes());
-        if let Some(t) = self.top_section_of(i) {
-            let k = self.top.iter().position(|&s| s == t).unwrap_or(0);
+        if let Some(k) = self
+            .top_section_of(i)
+            .and_then(|t| self.top_position.get(&t))
+        {
+            let k = *k;
             h.update(&(k as u64).to_le_bytes());
             h.update(
                 &self
@@ -1030,7 +1398,7 @@ impl<'a> PageContextData<'a> {
     fn top_section_of(&self, i: usize) -> Option<usize> {
         let mut cur = Some(i);
         while let Some(c) = cur {
-            if self.top.contains(&c) {
+            if self.top_position.contains_key(&c) {
                 return Some(c);
             }
             cur = self.content.docs[c].parent;
@@ -1049,12 +1417,13 @@ impl<'a> PageContextData<'a> {
         let sections: Vec<Value> = self
             .top
             .iter()
+            .enumerate()
             .zip(closed)
-            .zip(&self.nav_links)
-            .map(|((&s, entry), links)| {
+            .map(|((k, &s), entry)| {
                 if s != t {
                     return entry.clone();
                 }
+                let links = self.nav_links_of(k);
                 let kids = self.children.get(&s).map(Vec::as_slice).unwrap_or_default();
                 let pages: Vec<Value> = kids
                     .iter()
@@ -1104,7 +1473,7 @@ impl<'a> PageContextData<'a> {
         let pages: Vec<Value> = kids
             .iter()
             .filter(|&&c| docs[c].kind == Kind::Page)
-            .map(|&c| self.entries[c].clone())
+            .map(|&c| self.entry(c).clone())
             .collect();
         let subsections: Vec<serde_json::Value> = kids
             .iter()
@@ -1124,9 +1493,9 @@ impl<'a> PageContextData<'a> {
         Value::from(map)
     }
 
-    /// The `page` data of document `i` without its body, and a fingerprint of that data and
-    /// the body. [`Self::page_value`] turns it into the template value.
-    fn page_data(&self, i: usize) -> (serde_json::Value, u64) {
+    /// The `page` data of document `i` without its body. [`Self::page_value`] turns it into
+    /// the template value.
+    fn page_data(&self, i: usize) -> serde_json::Value {
         let d = &self.content.docs[i];
         let r = &self.rendered[i];
         let urls = self.urls;
@@ -1187,13 +1556,7 @@ impl<'a> PageContextData<'a> {
             "durations_total": if total_minutes > 0 { format_minutes(total_minutes) } else { String::new() },
             "durations_count": r.durations.len(),
         });
-        let fingerprint = {
-            let mut h = xxhash_rust::xxh3::Xxh3::new();
-            hash_json(&mut h, &page);
-            h.update(r.html.as_bytes());
-            h.digest()
-        };
-        (page, fingerprint)
+        page
     }
 
     /// The template value of `page_data(i)`, with the body added.
@@ -1213,32 +1576,15 @@ impl<'a> PageContextData<'a> {
     }
 
     fn neighbours(&self, i: usize) -> (serde_json::Value, serde_json::Value) {
-        let d = &self.content.docs[i];
-        if d.kind != Kind::Page {
-            return (serde_json::Value::Null, serde_json::Value::Null);
-        }
-        let Some(siblings) = d.parent.and_then(|p| self.children.get(&p)) else {
-            return (serde_json::Value::Null, serde_json::Value::Null);
-        };
-        let pages: Vec<usize> = siblings
-            .iter()
-            .copied()
-            .filter(|&c| self.content.docs[c].kind == Kind::Page)
-            .collect();
-        let pos = pages.iter().position(|&c| c == i);
-        let link = |c: usize| {
-            serde_json::json!({
+        let link = |c: Option<usize>| match c {
+            Some(c) => serde_json::json!({
                 "title": self.content.docs[c].title,
                 "url": self.urls.path(&self.content.docs[c].site_path),
-            })
+            }),
+            None => serde_json::Value::Null,
         };
-        match pos {
-            Some(p) => (
-                p.checked_sub(1).map(|q| link(pages[q])).unwrap_or_default(),
-                pages.get(p + 1).map(|&q| link(q)).unwrap_or_default(),
-            ),
-            None => (serde_json::Value::Null, serde_json::Value::Null),
-        }
+        let (prev, next) = self.neighbour_ids[i];
+        (link(prev), link(next))
     }
 
     /// A `page` value for generated pages (tags, matrix, 404), with every key present.
@@ -1319,19 +1665,60 @@ fn entry_json(
     })
 }
 
+/// The pages of the previous build that a generated page may reuse, and the fingerprint of
+/// what every generated page sees (`None` in one-shot builds, which reuse nothing).
+struct Reuse<'a> {
+    previous: &'a HashMap<String, (u64, Arc<Vec<u8>>)>,
+    base: Option<u64>,
+}
+
+impl Reuse<'_> {
+    /// The fingerprint of a generated page from what it shows besides the common part.
+    fn fingerprint(&self, parts: impl FnOnce(&mut xxhash_rust::xxh3::Xxh3)) -> Option<u64> {
+        self.base.map(|base| {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            h.update(&base.to_le_bytes());
+            parts(&mut h);
+            h.digest()
+        })
+    }
+
+    /// The previous bytes of `path` when its fingerprint is `fingerprint`.
+    fn get(&self, path: &str, fingerprint: Option<u64>) -> Option<Arc<Vec<u8>>> {
+        let (old, bytes) = self.previous.get(path)?;
+        (Some(*old) == fingerprint).then(|| Arc::clone(bytes))
+    }
+}
+
+/// A generated page, its fingerprint and whether it was rendered (or reused).
+type GeneratedPage = (OutputFile, Option<u64>, bool);
+
 fn generated_pages(
     ctx: &PageContextData,
     templates: &Templates,
     urls: &UrlBuilder,
     tags: &Tags,
     matrix: Option<&Matrix>,
-) -> std::result::Result<Vec<OutputFile>, Problem> {
+    reuse: &Reuse,
+) -> std::result::Result<Vec<GeneratedPage>, Problem> {
     let mut out = Vec::new();
-    let render =
-        |template: &str, path: &str, c: &Context| -> std::result::Result<OutputFile, Problem> {
-            let html = templates.render(template, c)?;
-            Ok(bytes_file(path, html.into_bytes()))
-        };
+    // Renders `template` to `path` with the context `make` gives, unless the previous build
+    // made it with the same fingerprint.
+    let emit = |template: &str,
+                path: &str,
+                fingerprint: Option<u64>,
+                make: &dyn Fn() -> Context|
+     -> std::result::Result<GeneratedPage, Problem> {
+        if let Some(bytes) = reuse.get(path, fingerprint) {
+            let file = OutputFile {
+                path: path.to_string(),
+                data: FileData::Bytes(bytes),
+            };
+            return Ok((file, fingerprint, false));
+        }
+        let html = templates.render(template, &make())?;
+        Ok((bytes_file(path, html.into_bytes()), fingerprint, true))
+    };
     let base_ctx = |title: &str, desc: &str, site_path: &str| {
         let mut c = Context::new();
         c.insert_value("page", ctx.generated_page(title, desc, site_path));
@@ -1341,19 +1728,32 @@ fn generated_pages(
     };
 
     if !tags.is_empty() {
-        let terms: Vec<serde_json::Value> = tags
-            .iter()
-            .map(|(name, docs)| {
-                serde_json::json!({
-                    "name": name,
-                    "url": urls.path(&format!("tags/{}/", slugify_path_part(name))),
-                    "count": docs.len(),
-                })
-            })
-            .collect();
-        let mut c = base_ctx("Tags", "All tags", "tags/");
-        c.insert("terms", &terms);
-        out.push(render("taxonomy.html", "tags/index.html", &c)?);
+        let fingerprint = reuse.fingerprint(|h| {
+            for (name, docs) in tags {
+                feed(h, name.as_bytes());
+                h.update(&(docs.len() as u64).to_le_bytes());
+            }
+        });
+        out.push(emit(
+            "taxonomy.html",
+            "tags/index.html",
+            fingerprint,
+            &|| {
+                let terms: Vec<serde_json::Value> = tags
+                    .iter()
+                    .map(|(name, docs)| {
+                        serde_json::json!({
+                            "name": name,
+                            "url": urls.path(&format!("tags/{}/", slugify_path_part(name))),
+                            "count": docs.len(),
+                        })
+                    })
+                    .collect();
+                let mut c = base_ctx("Tags", "All tags", "tags/");
+                c.insert("terms", &terms);
+                c
+            },
+        )?);
         for (name, docs) in tags {
             let slug = slugify_path_part(name);
             let site_path = format!("tags/{slug}/");
@@ -1361,23 +1761,30 @@ fn generated_pages(
             sorted.sort_by(|&a, &b| {
                 crate::content::listing_order(&ctx.content.docs[a], &ctx.content.docs[b])
             });
-            let pages: Vec<Value> = sorted.iter().map(|&i| ctx.entries[i].clone()).collect();
-            let mut term = tera::Map::new();
-            term.insert("name".into(), Value::from(name.as_str()));
-            term.insert("url".into(), Value::from(urls.path(&site_path)));
-            term.insert("pages".into(), Value::from(pages));
-            let mut c = base_ctx(&format!("Tagged “{name}”"), "", &site_path);
-            c.insert_value("term", Value::from(term));
-            out.push(render(
-                "taxonomy_term.html",
-                &format!("{site_path}index.html"),
-                &c,
-            )?);
+            let fingerprint = reuse.fingerprint(|h| {
+                feed(h, name.as_bytes());
+                for &i in &sorted {
+                    h.update(&ctx.entry_fingerprints[i].to_le_bytes());
+                }
+            });
+            let path = format!("{site_path}index.html");
+            out.push(emit("taxonomy_term.html", &path, fingerprint, &|| {
+                let pages: Vec<Value> = sorted.iter().map(|&i| ctx.entry(i).clone()).collect();
+                let mut term = tera::Map::new();
+                term.insert("name".into(), Value::from(name.as_str()));
+                term.insert("url".into(), Value::from(urls.path(&site_path)));
+                term.insert("pages".into(), Value::from(pages));
+                let mut c = base_ctx(&format!("Tagged “{name}”"), "", &site_path);
+                c.insert_value("term", Value::from(term));
+                c
+            })?);
         }
     }
 
-    let c = base_ctx("Page not found", "", "404.html");
-    out.push(render("404.html", "404.html", &c)?);
+    let fingerprint = reuse.fingerprint(|_| {});
+    out.push(emit("404.html", "404.html", fingerprint, &|| {
+        base_ctx("Page not found", "", "404.html")
+    })?);
 
     let page_files: HashMap<String, &Path> = ctx
         .content
@@ -1414,65 +1821,96 @@ fn generated_pages(
                     ),
                 ));
             }
-            let mut c = base_ctx(&d.title, "", &d.site_path);
-            c.insert("target", &urls.path(&d.site_path));
-            c.insert("target_permalink", &urls.permalink(&d.site_path));
-            out.push(render("redirect.html", &path, &c)?);
+            let fingerprint = reuse.fingerprint(|h| {
+                feed(h, d.title.as_bytes());
+                feed(h, d.site_path.as_bytes());
+            });
+            out.push(emit("redirect.html", &path, fingerprint, &|| {
+                let mut c = base_ctx(&d.title, "", &d.site_path);
+                c.insert("target", &urls.path(&d.site_path));
+                c.insert("target_permalink", &urls.permalink(&d.site_path));
+                c
+            })?);
         }
     }
 
     if let Some(m) = matrix {
-        let matrix_value = Value::from_serializable(m);
-        let mut c = base_ctx(
-            &m.title,
-            "Every pro, con, use case and aspect from the notes, side by side.",
-            &m.site_path,
-        );
-        c.insert_value("matrix", matrix_value.clone());
-        c.insert("columns", &m.subjects);
-        c.insert("rows", &m.rows);
-        out.push(render(
-            "compare.html",
-            &format!("{}index.html", m.site_path),
-            &c,
-        )?);
+        // The matrix follows from the statements and subject mentions of its sources (and the
+        // settings, which `reuse.base` covers).
+        let matrix_fingerprint = reuse.fingerprint(|h| {
+            for (d, r) in ctx.content.docs.iter().zip(ctx.rendered) {
+                if r.statements.is_empty() && r.mentions.is_empty() {
+                    continue;
+                }
+                feed(h, d.title.as_bytes());
+                feed(h, d.site_path.as_bytes());
+                hash_json(h, &r.statements);
+                hash_json(h, &r.mentions);
+            }
+        });
+        let matrix_value = OnceLock::new();
+        let matrix_value = || {
+            matrix_value
+                .get_or_init(|| Value::from_serializable(m))
+                .clone()
+        };
+        let path = format!("{}index.html", m.site_path);
+        out.push(emit("compare.html", &path, matrix_fingerprint, &|| {
+            let mut c = base_ctx(
+                &m.title,
+                "Every pro, con, use case and aspect from the notes, side by side.",
+                &m.site_path,
+            );
+            c.insert_value("matrix", matrix_value());
+            c.insert("columns", &m.subjects);
+            c.insert("rows", &m.rows);
+            c
+        })?);
         for s in &m.subjects {
             let site_path = format!("{}{}/", m.site_path, s.id);
-            let mut c = base_ctx(
-                &s.name,
-                &format!("Everything the notes say about {}.", s.name),
-                &site_path,
-            );
-            c.insert_value("matrix", matrix_value.clone());
-            c.insert("subject", s);
-            c.insert("columns", &[s]);
-            c.insert("rows", &m.rows_for(&[s.id.as_str()]));
-            out.push(render(
+            let path = format!("{site_path}index.html");
+            out.push(emit(
                 "compare_subject.html",
-                &format!("{site_path}index.html"),
-                &c,
+                &path,
+                matrix_fingerprint,
+                &|| {
+                    let mut c = base_ctx(
+                        &s.name,
+                        &format!("Everything the notes say about {}.", s.name),
+                        &site_path,
+                    );
+                    c.insert_value("matrix", matrix_value());
+                    c.insert("subject", s);
+                    c.insert("columns", &[s]);
+                    c.insert("rows", &m.rows_for(&[s.id.as_str()]));
+                    c
+                },
             )?);
         }
         for p in &m.pairs {
             let site_path = format!("{}{}/", m.site_path, p.id);
-            let mut c = base_ctx(
-                &p.title,
-                &format!("{} compared point by point.", p.title),
-                &site_path,
-            );
-            c.insert_value("matrix", matrix_value.clone());
-            c.insert("pair", p);
-            let columns: Vec<_> = m
-                .subjects
-                .iter()
-                .filter(|s| s.id == p.a || s.id == p.b)
-                .collect();
-            c.insert("columns", &columns);
-            c.insert("rows", &m.rows_for(&[p.a.as_str(), p.b.as_str()]));
-            out.push(render(
+            let path = format!("{site_path}index.html");
+            out.push(emit(
                 "compare_pair.html",
-                &format!("{site_path}index.html"),
-                &c,
+                &path,
+                matrix_fingerprint,
+                &|| {
+                    let mut c = base_ctx(
+                        &p.title,
+                        &format!("{} compared point by point.", p.title),
+                        &site_path,
+                    );
+                    c.insert_value("matrix", matrix_value());
+                    c.insert("pair", p);
+                    let columns: Vec<_> = m
+                        .subjects
+                        .iter()
+                        .filter(|s| s.id == p.a || s.id == p.b)
+                        .collect();
+                    c.insert("columns", &columns);
+                    c.insert("rows", &m.rows_for(&[p.a.as_str(), p.b.as_str()]));
+                    c
+                },
             )?);
         }
     }

@@ -37,10 +37,16 @@ fn a_body_edit_renders_one_page_and_matches_a_full_build() {
         cache.pages_rendered, documents,
         "a first build renders every page"
     );
+    let generated = cache.generated_rendered;
+    assert!(
+        generated > 3,
+        "tags, 404 and matrix pages render: {generated}"
+    );
 
     // Nothing changed: nothing is rendered again.
     site::generate_cached(&opts, &mut cache).expect("same build");
     assert_eq!(cache.pages_rendered, 0);
+    assert_eq!(cache.generated_rendered, 0);
 
     // A sentence added to one page's body: that page alone is rendered.
     site.edit(
@@ -50,6 +56,7 @@ fn a_body_edit_renders_one_page_and_matches_a_full_build() {
     );
     let incremental = site::generate_cached(&opts, &mut cache).expect("incremental build");
     assert_eq!(cache.pages_rendered, 1, "only the edited page renders");
+    assert_eq!(cache.generated_rendered, 0, "no statement changed");
     let full = site::generate(&opts).expect("full build");
     assert!(
         bytes(&incremental) == bytes(&full),
@@ -79,4 +86,134 @@ fn a_title_edit_renders_the_pages_that_show_it() {
         bytes(&incremental) == bytes(&full),
         "same bytes as a full build"
     );
+}
+
+/// Builds again with `cache` after `change`, telling the cache which paths changed (as the
+/// dev server's watcher does) when `noted` is given, and checks the result against a full build.
+fn rebuild_matches_full(
+    site: &Site,
+    cache: &mut RenderCache,
+    noted: Option<&[&str]>,
+    change: impl FnOnce(&Site),
+) -> Generated {
+    change(site);
+    let paths: Option<Vec<std::path::PathBuf>> = noted.map(|n| n.iter().map(Into::into).collect());
+    cache.note_changes(paths.as_deref());
+    let opts = options(site);
+    let incremental = site::generate_cached(&opts, cache).expect("incremental build");
+    let full = site::generate(&opts).expect("full build");
+    let (a, b) = (bytes(&incremental), bytes(&full));
+    let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&a), paths(&b), "same files as a full build");
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        assert!(
+            x == y,
+            "{path} differs from a full build:\n{}\n---\n{}",
+            String::from_utf8_lossy(x),
+            String::from_utf8_lossy(y)
+        );
+    }
+    incremental
+}
+
+#[test]
+fn statement_tag_and_neighbour_edits_match_a_full_build() {
+    let site = Site::basic_light();
+    let mut cache = RenderCache::default();
+    site::generate_cached(&options(&site), &mut cache).expect("first build");
+    let week = "content/notes/week-40.md";
+
+    // A pro changes: the matrix pages render again, and the page itself.
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(week, "- Easy to debug", "- Easy to debug locally")
+    });
+    assert!(cache.generated_rendered >= 1, "matrix pages render again");
+    let compare = g
+        .files
+        .iter()
+        .find(|f| f.path == "compare/index.html")
+        .expect("matrix page");
+    match &compare.data {
+        FileData::Bytes(b) => assert!(String::from_utf8_lossy(b).contains("Easy to debug locally")),
+        FileData::Copy(_) => panic!("generated page"),
+    }
+
+    // A tag added: the tag pages change.
+    rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(
+            week,
+            "tags: [architecture, Rust Lang]",
+            "tags: [architecture, Rust Lang, fresh]",
+        )
+    });
+    assert!(
+        cache.generated_rendered >= 2,
+        "tag index and the new tag's page"
+    );
+
+    // A weight change moves a page among its neighbours: previous/next links change.
+    rebuild_matches_full(
+        &site,
+        &mut cache,
+        Some(&["content/notes/toml-page.md"]),
+        |s| s.edit("content/notes/toml-page.md", "weight = 2", "weight = 0"),
+    );
+    assert!(cache.pages_rendered > 1, "the neighbours render too");
+
+    // A description shown in the section listing.
+    rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(
+            week,
+            "Comparing two architectures.",
+            "Two architectures, compared.",
+        )
+    });
+}
+
+#[test]
+fn noted_changes_read_only_those_files_and_added_or_removed_files_are_found() {
+    let site = Site::basic_light();
+    let mut cache = RenderCache::default();
+    site::generate_cached(&options(&site), &mut cache).expect("first build");
+
+    // A new page, noted: the file list is walked again because the path is new.
+    let new_page = "content/notes/week-41.md";
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[new_page]), |s| {
+        s.write(
+            new_page,
+            "---\ntitle: Week 41\n---\n\nNew [link](week-40.md#monolith).\n",
+        )
+    });
+    assert!(g.content.docs.iter().any(|d| d.rel == "notes/week-41.md"));
+
+    // A removed page, noted.
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[new_page]), |s| s.remove(new_page));
+    assert!(!g.content.docs.iter().any(|d| d.rel == "notes/week-41.md"));
+
+    // Changes whose paths are unknown (lost watcher events): every file is read again.
+    let week = "content/notes/week-40.md";
+    rebuild_matches_full(&site, &mut cache, None, |s| {
+        s.edit(week, "The first paragraph", "The opening paragraph")
+    });
+
+    // A noted edit is read even when nothing else is.
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(week, "The opening paragraph", "The very first paragraph")
+    });
+    let doc = g
+        .content
+        .docs
+        .iter()
+        .find(|d| d.rel == "notes/week-40.md")
+        .expect("week 40");
+    assert!(doc.body.contains("The very first paragraph"));
+
+    // A file with broken front matter fails the build; once fixed, the next build has it.
+    site.edit(week, "title: \"Week 40", "title: [\"Week 40");
+    cache.note_changes(Some(&[week.into()]));
+    assert!(site::generate_cached(&options(&site), &mut cache).is_err());
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(week, "title: [\"Week 40", "title: \"Week 40")
+    });
+    assert!(g.content.docs.iter().any(|d| d.rel == "notes/week-40.md"));
 }

@@ -1099,6 +1099,11 @@ fn incremental_rebuilds_are_byte_identical_to_a_full_build() {
 
     let after = build_files(&site.root(), &outputs.path().join("after"), &server.url);
     assert!(after.contains_key("notes/gamma/index.html"));
+    // The server makes the search index after it has served the new pages: wait for it.
+    let manifest = after.get("search-index.json").expect("search manifest");
+    wait_until("the search index of the last edit", || {
+        &server.get("/docs/search-index.json").body == manifest
+    });
     assert!(after.contains_key("extra.txt"));
     let mut compared = 0;
     for (path, bytes) in &after {

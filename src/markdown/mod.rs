@@ -92,7 +92,7 @@ pub struct Link {
 }
 
 /// A heading that names a subject: the matrix lists it under "covered in".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mention {
     /// Subject id.
     pub subject: String,

@@ -63,6 +63,8 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// Open the site in a browser once it is served.
     pub open: bool,
+    /// Print the wall time of each stage of every build.
+    pub timings: bool,
     /// Print only the address, warnings and errors (no line per rebuild).
     pub quiet: bool,
     /// How errors and warnings are printed in the terminal (colours or not).
@@ -112,12 +114,15 @@ struct Builder {
     base_path: String,
     last_warnings: String,
     quiet: bool,
+    timings: bool,
     style: Style,
 }
 
 /// A successful build.
 struct Built {
     snapshot: Snapshot,
+    /// The search index, to make once the pages are served.
+    search: Option<site::SearchJob>,
     refused: Vec<String>,
     warnings: Vec<Problem>,
     pages: usize,
@@ -125,7 +130,7 @@ struct Built {
 }
 
 impl Builder {
-    fn new(root: PathBuf, drafts: bool, origin: String, quiet: bool, style: Style) -> Builder {
+    fn new(root: PathBuf, origin: String, options: &ServeOptions) -> Builder {
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -133,15 +138,16 @@ impl Builder {
             ^ u64::from(std::process::id());
         Builder {
             root,
-            drafts,
+            drafts: options.drafts,
             origin,
-            cache: RenderCache::default(),
+            cache: RenderCache::deferring_search(),
             nonce: format!("{:x}", nonce & 0xffff_ffff),
             generation: 0,
             base_path: "/".into(),
             last_warnings: String::new(),
-            quiet,
-            style,
+            quiet: options.quiet,
+            timings: options.timings,
+            style: options.style,
         }
     }
 
@@ -166,12 +172,17 @@ impl Builder {
         let mut config = site::load_config(&options).map_err(failure)?;
         self.base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
         config.base_url = format!("{}{}", self.origin, self.base_path);
-        let generated =
+        let mut generated =
             site::generate_with_config(&options, config, &mut self.cache).map_err(failure)?;
+        if self.timings {
+            print!("{}", generated.timings);
+        }
+        self.cache.recycle(std::mem::take(&mut generated.content));
         let (snapshot, refused) =
             Snapshot::from_output(generated.files, &self.root, &self.base_path, String::new());
         Ok(Built {
             snapshot,
+            search: generated.search.take(),
             refused,
             warnings: generated.warnings,
             pages: generated.pages,
@@ -239,8 +250,13 @@ impl Builder {
 
     /// Brings the site up to date after the changes in `changed` (paths relative to the root),
     /// swaps it in and tells the open pages.
-    fn rebuild(&mut self, state: &State, changed: &BTreeSet<PathBuf>) {
+    ///
+    /// `exact` says that `changed` lists every path that changed (no watcher events were
+    /// lost): the build then reads only those files.
+    fn rebuild(&mut self, state: &State, changed: &BTreeSet<PathBuf>, exact: bool) {
         let start = Instant::now();
+        let paths: Vec<PathBuf> = changed.iter().cloned().collect();
+        self.cache.note_changes(exact.then_some(paths.as_slice()));
         let old = state.current();
         if let Some(site) = self.refresh_copied(&old, changed) {
             self.publish(
@@ -253,14 +269,18 @@ impl Builder {
             return;
         }
         match self.build() {
-            Ok(built) => {
+            Ok(mut built) => {
                 self.report(&built);
                 let how = format!(
                     "{} of {} documents rendered",
                     self.cache.misses,
                     self.cache.misses + self.cache.hits
                 );
+                let search = built.search.take();
                 self.publish(state, &old, built.snapshot, start, &how);
+                if let Some(job) = search {
+                    self.swap_in_search(state, job);
+                }
             }
             Err(failure) => {
                 self.print_problems(&failure);
@@ -301,6 +321,23 @@ impl Builder {
             site.files.insert(key, refreshed);
         }
         Some(site)
+    }
+
+    /// Makes a build's search index and swaps it in for the previous one. The pages were
+    /// served before it, with the previous index; no page embeds the index's bytes, so no
+    /// event is sent.
+    fn swap_in_search(&mut self, state: &State, job: site::SearchJob) {
+        let start = Instant::now();
+        let files = job.run();
+        let old: Vec<String> = self.cache.search_file_paths().map(str::to_string).collect();
+        state.swap(state.current().with_files_replaced(&old, &files));
+        self.cache.keep_search_files(files);
+        if self.timings {
+            println!(
+                "  search index (after)  {:>9.1} ms",
+                start.elapsed().as_secs_f64() * 1000.0
+            );
+        }
     }
 
     /// Swaps in a new site and sends the event its changes call for.
@@ -561,13 +598,7 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         .map_err(|e| eprintln!("warning: {e}; changes will not be picked up."))
         .ok();
 
-    let mut builder = Builder::new(
-        root.clone(),
-        options.drafts,
-        origin.clone(),
-        options.quiet,
-        options.style,
-    );
+    let mut builder = Builder::new(root.clone(), origin.clone(), options);
     let state = Arc::new(State::new(builder.first(), local.ip().is_loopback()));
     let server = Arc::new(
         tiny_http::Server::from_listener(listener, None)
@@ -612,7 +643,8 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         if !options.quiet {
             println!("Changed: {}", describe(&changed));
         }
-        builder.rebuild(&state, &changed);
+        let exact = !std::mem::take(&mut watcher.lost_events);
+        builder.rebuild(&state, &changed, exact);
         let _ = std::io::stdout().flush();
     }
     Ok(())

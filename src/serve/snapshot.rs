@@ -125,6 +125,22 @@ impl Snapshot {
         )
     }
 
+    /// The same site with the generated files `old` taken out and `new` put in (a search
+    /// index made after the pages were served).
+    pub fn with_files_replaced(&self, old: &[String], new: &[OutputFile]) -> Snapshot {
+        let mut site = self.clone();
+        for path in old {
+            site.files.remove(path);
+        }
+        for f in new {
+            if let FileData::Bytes(b) = &f.data {
+                site.files
+                    .insert(f.path.clone(), Body::Bytes(Arc::clone(b)));
+            }
+        }
+        site
+    }
+
     /// The same files with a build failure attached (or cleared).
     pub fn with_error(&self, error: Option<Arc<Failure>>) -> Snapshot {
         Snapshot {

@@ -38,6 +38,9 @@ pub struct SourceWatcher {
     watcher: Box<dyn Watcher + Send>,
     /// True when polling instead of using the platform's notifications.
     pub polling: bool,
+    /// Set when events were lost (a queue overflow, a watcher error) since the flag was last
+    /// cleared: the paths of a batch may then not be all that changed.
+    pub lost_events: bool,
 }
 
 impl SourceWatcher {
@@ -52,6 +55,7 @@ impl SourceWatcher {
                         tx: tx.clone(),
                         watcher: Box::new(w),
                         polling: false,
+                        lost_events: false,
                     };
                     match this.watch_all() {
                         Ok(()) => return Ok(this),
@@ -66,6 +70,7 @@ impl SourceWatcher {
             watcher: Box::new(poll_watcher(tx.clone())?),
             tx,
             polling: true,
+            lost_events: false,
         };
         this.watch_all()
             .map_err(|e| format!("cannot watch the sources: {e}"))?;
@@ -158,7 +163,10 @@ impl SourceWatcher {
             let (relevant, refresh) = match &message {
                 Ok(event) => self.classify(event, &mut changed),
                 // Lost events (a queue overflow): rebuild to be safe.
-                Err(_) => (true, false),
+                Err(_) => {
+                    self.lost_events = true;
+                    (true, false)
+                }
             };
             if refresh {
                 self.refresh();
@@ -172,11 +180,12 @@ impl SourceWatcher {
     }
 
     /// Whether an event matters, and whether it touched a source folder itself.
-    fn classify(&self, event: &Event, changed: &mut BTreeSet<PathBuf>) -> (bool, bool) {
+    fn classify(&mut self, event: &Event, changed: &mut BTreeSet<PathBuf>) -> (bool, bool) {
         if matches!(event.kind, EventKind::Access(_)) {
             return (false, false);
         }
         if event.need_rescan() {
+            self.lost_events = true;
             return (true, true);
         }
         let mut relevant = false;
@@ -268,6 +277,7 @@ mod tests {
             watcher: Box::new(poll_watcher(tx.clone()).unwrap()),
             tx,
             polling: true,
+            lost_events: false,
         }
     }
 
