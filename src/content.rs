@@ -133,65 +133,73 @@ pub struct LoadOptions {
     pub drafts: bool,
 }
 
-/// What earlier loads found, for the dev server's rebuilds: the file list of `content/` and the
-/// documents parsed from it. A load with a cache reads every file again but parses only those
-/// whose bytes changed; a load that is also told which files changed (the watcher knows) reads
-/// only those, unless a file was added, removed or is not a known file.
+/// What earlier loads found, for the dev server's rebuilds, so that a rebuild reads and parses
+/// only what changed:
+///
+/// - told which files changed (the watcher knows), when no file was added or removed, a load
+///   takes the last build's [`Content`] (given back with [`ParseCache::recycle`]) and parses
+///   again only the changed files, in place;
+/// - otherwise it reads every file, but parses only those whose bytes changed.
 #[derive(Debug, Default)]
 pub struct ParseCache {
     /// Markdown files and other files under `content/`, as the last walk found them.
     walk: Option<(Vec<String>, Vec<Asset>)>,
-    /// Documents by `rel`: those of the last build (given back with [`ParseCache::recycle`])
-    /// and the drafts it left out.
-    docs: HashMap<String, Document>,
+    /// The last build's content, when it was given back.
+    last: Option<Content>,
+    /// Parsed documents that `last` does not hold: drafts left out, the documents of a load
+    /// that failed.
+    loose: HashMap<String, Document>,
+    /// Files that did not parse: read again by the next load, whatever changed.
+    reread: Vec<PathBuf>,
+    /// Whether the last full load kept drafts.
+    drafts: bool,
 }
 
 impl ParseCache {
-    /// Takes back the documents of a finished build, so the next load reuses them without
-    /// parsing or copying them.
+    /// Takes back the content of a finished build, so the next load reuses its documents
+    /// without parsing or copying them.
     pub fn recycle(&mut self, content: Content) {
-        for d in content.docs {
-            self.docs.insert(d.rel.clone(), d);
-        }
+        self.last = Some(content);
     }
 
-    /// The walk of the last load when every path in `changed` (relative to the site root) is
-    /// either outside `content/` or a file of that walk that still exists: then no file was
-    /// added or removed.
-    fn walk_still_valid(
-        &self,
-        root: &Path,
-        changed: &[PathBuf],
-    ) -> Option<(Vec<String>, Vec<Asset>)> {
-        let (md, assets) = self.walk.as_ref()?;
-        for path in changed {
+    /// Whether the last walk still holds: every path in `changed` (relative to the site root)
+    /// is outside `content/` or a file of that walk that still exists.
+    fn walk_still_valid(&self, root: &Path, changed: &[PathBuf]) -> bool {
+        let Some((md, assets)) = &self.walk else {
+            return false;
+        };
+        changed.iter().all(|path| {
             let Ok(inside) = path.strip_prefix(CONTENT_DIR) else {
-                continue;
+                return true;
             };
-            let rel = inside.to_str()?.replace('\\', "/");
+            let rel = rel_slash(inside, Path::new(""));
             let known = if rel.ends_with(".md") {
                 md.contains(&rel)
             } else {
                 assets.iter().any(|a| a.rel == rel)
             };
-            if !known || !root.join(path).is_file() {
-                return None;
-            }
+            known && root.join(path).is_file()
+        })
+    }
+
+    /// Every document held, by `rel`, emptying the cache of them.
+    fn take_documents(&mut self) -> HashMap<String, Document> {
+        let mut docs = std::mem::take(&mut self.loose);
+        if let Some(last) = self.last.take() {
+            docs.extend(last.docs.into_iter().map(|d| (d.rel.clone(), d)));
         }
-        Some((md.clone(), assets.clone()))
+        docs
     }
 }
 
 impl Content {
     /// Walks `root/content` and loads every document, collecting all problems before failing.
     pub fn load(root: &Path, site_title: &str, options: LoadOptions) -> Result<Content> {
-        Content::load_with(root, site_title, options, None, None)
+        Content::load_with(root, site_title, options, None)
     }
 
-    /// [`Content::load`], reusing the documents of `cache` whose files did not change, and
-    /// leaving this load's file list and drafts in it. With `changed` (the paths, relative to
-    /// the root, that changed since the last load; `None` when unknown), only those files are
-    /// read when no file was added or removed.
+    /// [`Content::load`], reusing what `cache` holds. `changed` lists the paths (relative to
+    /// the root) that changed since the last load, or is `None` when that is not known.
     pub fn load_cached(
         root: &Path,
         site_title: &str,
@@ -199,7 +207,90 @@ impl Content {
         cache: &mut ParseCache,
         changed: Option<&[PathBuf]>,
     ) -> Result<Content> {
-        Content::load_with(root, site_title, options, Some(cache), changed)
+        if let Some(changed) = changed {
+            let mut changed = changed.to_vec();
+            changed.append(&mut cache.reread);
+            if cache.last.is_some()
+                && cache.drafts == options.drafts
+                && cache.walk_still_valid(root, &changed)
+            {
+                if let Some(loaded) =
+                    Content::reload_changed(root, site_title, options, cache, &changed)
+                {
+                    return loaded;
+                }
+            }
+        }
+        Content::load_with(root, site_title, options, Some(cache))
+    }
+
+    /// The last build's content with the markdown files in `changed` parsed again, in place;
+    /// `None` when that cannot give what a full load would (a draft appears or disappears),
+    /// and the caller loads everything.
+    fn reload_changed(
+        root: &Path,
+        site_title: &str,
+        options: LoadOptions,
+        cache: &mut ParseCache,
+        changed: &[PathBuf],
+    ) -> Option<Result<Content>> {
+        let mut content = cache.last.take()?;
+        let mut parsed = Vec::new();
+        for path in changed {
+            let Ok(inside) = path.strip_prefix(CONTENT_DIR) else {
+                continue;
+            };
+            let rel = rel_slash(inside, Path::new(""));
+            if !rel.ends_with(".md") {
+                continue;
+            }
+            let Some(&i) = content.by_rel.get(&rel) else {
+                // A draft left out, or a file that did not parse before.
+                cache.last = Some(content);
+                return None;
+            };
+            let file = Path::new(CONTENT_DIR).join(&rel);
+            let doc = std::fs::read(root.join(path))
+                .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])
+                .and_then(|bytes| parse_document(&rel, &file, &bytes));
+            parsed.push((i, path, doc));
+        }
+        let mut problems = Vec::new();
+        for (i, path, doc) in parsed {
+            match doc {
+                Ok(doc) if doc.front.draft && !options.drafts => {
+                    cache.last = Some(content);
+                    return None;
+                }
+                Ok(mut doc) => {
+                    doc.parent = content.docs[i].parent;
+                    content.docs[i] = doc;
+                }
+                Err(p) => {
+                    // The last good version stays; the file is read again next time.
+                    problems.extend(p);
+                    cache.reread.push(path.clone());
+                }
+            }
+        }
+        let checked = if problems.is_empty() {
+            check_unique_urls(&content.docs)
+        } else {
+            Err(BuildError::sorted(problems))
+        };
+        if let Err(e) = checked {
+            cache.last = Some(content);
+            return Some(Err(e));
+        }
+        if let Some((md, assets)) = &cache.walk {
+            // The home page made up when there is no content/_index.md has the site's title.
+            if !md.iter().any(|m| m == "_index.md") {
+                content.docs[0] = implicit_home(site_title);
+            }
+            // A slug change moves the files of a page bundle.
+            content.assets = published_assets(assets.clone(), &content.docs, &content.by_rel);
+        }
+        Some(Ok(content))
     }
 
     fn load_with(
@@ -207,33 +298,17 @@ impl Content {
         site_title: &str,
         options: LoadOptions,
         mut cache: Option<&mut ParseCache>,
-        changed: Option<&[PathBuf]>,
     ) -> Result<Content> {
         let dir = root.join(CONTENT_DIR);
-        let known_walk = match (&cache, changed) {
-            (Some(c), Some(changed)) => c.walk_still_valid(root, changed),
-            _ => None,
-        };
-        // Files to read: all of them, or only those that changed.
-        let must_read: Option<std::collections::HashSet<String>> = known_walk.as_ref().map(|_| {
-            changed
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| p.strip_prefix(CONTENT_DIR).ok())
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .collect()
-        });
-        let (md_files, mut assets) = match known_walk {
-            Some(walk) => walk,
-            None => walk_content(&dir)?,
-        };
+        let (md_files, assets) = walk_content(&dir)?;
         if let Some(c) = cache.as_deref_mut() {
             c.walk = Some((md_files.clone(), assets.clone()));
+            c.drafts = options.drafts;
         }
 
         let mut previous = cache
             .as_deref_mut()
-            .map(|c| std::mem::take(&mut c.docs))
+            .map(ParseCache::take_documents)
             .unwrap_or_default();
         enum Loaded {
             Kept,
@@ -242,16 +317,11 @@ impl Content {
         let loaded: Vec<std::result::Result<Loaded, Vec<Problem>>> = md_files
             .par_iter()
             .map(|rel| {
-                let old = previous.get(rel);
-                if let (Some(_), Some(read)) = (old, &must_read) {
-                    if !read.contains(rel) {
-                        return Ok(Loaded::Kept);
-                    }
-                }
                 let source = dir.join(rel);
                 let file = Path::new(CONTENT_DIR).join(rel);
                 let bytes = std::fs::read(&source)
                     .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])?;
+                let old = previous.get(rel);
                 if old.is_some_and(|d| d.source_hash == xxhash_rust::xxh3::xxh3_64(&bytes)) {
                     return Ok(Loaded::Kept);
                 }
@@ -269,26 +339,18 @@ impl Content {
             }
         }
         if !problems.is_empty() {
-            if let Some(c) = cache.as_deref_mut() {
-                c.recycle(Content {
-                    docs,
-                    ..Content::default()
-                });
+            if let Some(c) = cache {
+                c.loose = docs.into_iter().map(|d| (d.rel.clone(), d)).collect();
             }
             return Err(BuildError::sorted(problems));
         }
-        if options.drafts {
-            // Without drafts, nothing is left out.
-        } else if let Some(c) = cache {
+        if !options.drafts {
             let (kept, drafts): (Vec<Document>, Vec<Document>) =
                 docs.into_iter().partition(|d| !d.front.draft);
             docs = kept;
-            c.recycle(Content {
-                docs: drafts,
-                ..Content::default()
-            });
-        } else {
-            docs.retain(|d| !d.front.draft);
+            if let Some(c) = cache {
+                c.loose = drafts.into_iter().map(|d| (d.rel.clone(), d)).collect();
+            }
         }
 
         // The home section comes first; create it when content/_index.md is missing.
@@ -306,12 +368,7 @@ impl Content {
             .collect();
         link_parents(&mut docs, &by_rel);
         check_unique_urls(&docs)?;
-        for a in &mut assets {
-            let site_path_of = |rel: &str| by_rel.get(rel).map(|&i| docs[i].site_path.as_str());
-            if let Some(path) = bundle_file_path(&a.rel, site_path_of) {
-                a.rel = path;
-            }
-        }
+        let assets = published_assets(assets, &docs, &by_rel);
         Ok(Content {
             docs,
             by_rel,
@@ -327,6 +384,22 @@ impl Content {
         out.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
         out
     }
+}
+
+/// The files under `content/` with the paths they are published at (beside their page for
+/// the files of a page bundle).
+fn published_assets(
+    mut assets: Vec<Asset>,
+    docs: &[Document],
+    by_rel: &HashMap<String, usize>,
+) -> Vec<Asset> {
+    for a in &mut assets {
+        let site_path_of = |rel: &str| by_rel.get(rel).map(|&i| docs[i].site_path.as_str());
+        if let Some(path) = bundle_file_path(&a.rel, site_path_of) {
+            a.rel = path;
+        }
+    }
+    assets
 }
 
 /// Lists the markdown files and the other files under `dir` (paths relative to it, sorted),

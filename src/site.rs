@@ -6,6 +6,7 @@
 //! swaps it in whole, so a failed build leaves the previous site untouched and a reader never
 //! sees a half-written one. The dev server takes the same list and serves it from memory.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -110,6 +111,12 @@ impl StageTimes {
         let since = self.last.unwrap_or(now);
         self.stages.push((name, now - since));
         self.last = Some(now);
+    }
+
+    /// Adds the stages of `other`, timed elsewhere, and starts the next stage now.
+    pub fn append(&mut self, other: StageTimes) {
+        self.stages.extend(other.stages);
+        self.last = Some(Instant::now());
     }
 
     /// Total wall time of the stages so far.
@@ -369,8 +376,8 @@ pub fn generate_with_config(
 pub struct RenderCache {
     /// Hash of everything that affects every document (settings, templates, the page list).
     key: u64,
-    /// Per document (`rel`): hash of its inputs and the result.
-    entries: HashMap<String, (u64, Arc<Rendered>)>,
+    /// Rendered markdown by the hash of its document's inputs (path, file, site path).
+    entries: HashMap<u64, Arc<Rendered>>,
     /// The documents as parsed from their files.
     parsed: ParseCache,
     /// The paths (relative to the root) noted as changed since the last build.
@@ -552,14 +559,22 @@ fn generate_from_content(
         .map(|d| (d.rel.clone(), d.site_path.clone()))
         .collect();
 
-    // Markdown, in parallel, reusing cached results for unchanged documents.
-    let mut sorted_pages: Vec<(&String, &String)> = pages.iter().collect();
-    sorted_pages.sort();
-    let key = hash_of(&[
-        toml::to_string(&config).unwrap_or_default().as_bytes(),
-        templates.fingerprint().to_le_bytes().as_slice(),
-        format!("{sorted_pages:?}").as_bytes(),
-    ]);
+    // Markdown, in parallel, reusing cached results for unchanged documents. The key covers
+    // what every document's markdown depends on: the settings, the templates (shortcodes) and
+    // the page list (links), in the load's deterministic order.
+    let key = {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        feed(
+            &mut h,
+            toml::to_string(&config).unwrap_or_default().as_bytes(),
+        );
+        h.update(&templates.fingerprint().to_le_bytes());
+        for d in &content.docs {
+            feed(&mut h, d.rel.as_bytes());
+            feed(&mut h, d.site_path.as_bytes());
+        }
+        h.digest()
+    };
     if key != cache.key {
         cache.entries.clear();
         cache.key = key;
@@ -590,26 +605,22 @@ fn generate_from_content(
             .docs
             .par_iter()
             .zip(&doc_hashes)
-            .map(|(d, h)| match entries.get(&d.rel) {
-                Some((old, r)) if old == h => r.clone(),
-                _ => Arc::new(markdown::render(d, &env)),
+            .map(|(d, h)| match entries.get(h) {
+                Some(r) => Arc::clone(r),
+                None => Arc::new(markdown::render(d, &env)),
             })
             .collect()
     };
-    cache.hits = content
-        .docs
+    cache.hits = doc_hashes
         .iter()
-        .zip(&doc_hashes)
-        .filter(|(d, h)| cache.entries.get(&d.rel).is_some_and(|(old, _)| old == *h))
+        .filter(|h| cache.entries.contains_key(*h))
         .count();
     cache.misses = content.docs.len() - cache.hits;
     if !cache.one_shot {
-        cache.entries = content
-            .docs
+        cache.entries = doc_hashes
             .iter()
-            .zip(&doc_hashes)
-            .zip(&rendered)
-            .map(|((d, h), r)| (d.rel.clone(), (*h, r.clone())))
+            .copied()
+            .zip(rendered.iter().cloned())
             .collect();
     }
 
@@ -704,33 +715,33 @@ fn generate_from_content(
     timings.lap("theme assets");
 
     // Link check, before any template work.
-    let mut known_paths: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    let mut anchors: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut known_paths: HashSet<Cow<str>> =
+        HashSet::with_capacity(files.len() + 2 * content.docs.len());
+    known_paths.extend(files.iter().map(|f| Cow::Borrowed(f.path.as_str())));
+    let mut anchors = Anchors::default();
     for (d, r) in content.docs.iter().zip(&rendered) {
-        known_paths.insert(d.site_path.clone());
-        known_paths.insert(format!("{}index.html", d.site_path));
-        anchors.insert(d.site_path.clone(), r.anchors.clone());
+        known_paths.insert(Cow::Borrowed(&d.site_path));
+        known_paths.insert(Cow::Owned(format!("{}index.html", d.site_path)));
+        anchors.docs.insert(&d.site_path, &r.anchors);
     }
     if let Some(m) = &matrix {
-        for p in m.page_paths() {
-            known_paths.insert(p);
-        }
-        known_paths.insert(format!("{}compare.json", m.site_path));
+        known_paths.extend(m.page_paths().into_iter().map(Cow::Owned));
+        known_paths.insert(Cow::Owned(format!("{}compare.json", m.site_path)));
         for (path, ids) in m.anchors() {
-            anchors.entry(path).or_default().extend(ids);
+            anchors.generated.entry(path).or_default().extend(ids);
         }
     }
     if !tags.is_empty() {
-        known_paths.insert("tags/".into());
+        known_paths.insert(Cow::Borrowed("tags/"));
         for t in tags.keys() {
-            known_paths.insert(format!("tags/{}/", slugify_path_part(t)));
+            known_paths.insert(Cow::Owned(format!("tags/{}/", slugify_path_part(t))));
         }
     }
     for p in ["sitemap.xml", "robots.txt", "404.html"] {
-        known_paths.insert(p.into());
+        known_paths.insert(Cow::Borrowed(p));
     }
     if config.feed {
-        known_paths.insert("atom.xml".into());
+        known_paths.insert(Cow::Borrowed("atom.xml"));
     }
     problems.extend(check_links(
         content,
@@ -1918,60 +1929,93 @@ fn generated_pages(
 }
 
 /// Checks every internal link and anchor; returns problems per the link policy.
+/// The ids of every page, for checking `#fragment` links: the documents' own sets, borrowed,
+/// and those of the generated matrix pages.
+#[derive(Default)]
+struct Anchors<'a> {
+    docs: HashMap<&'a str, &'a HashSet<String>>,
+    generated: HashMap<String, HashSet<String>>,
+}
+
+impl Anchors<'_> {
+    /// Whether the ids of page `path` are known (those of static files are not).
+    fn knows(&self, path: &str) -> bool {
+        self.docs.contains_key(path) || self.generated.contains_key(path)
+    }
+
+    /// Whether page `path` has the id `id`.
+    fn has(&self, path: &str, id: &str) -> bool {
+        self.docs.get(path).is_some_and(|ids| ids.contains(id))
+            || self.generated.get(path).is_some_and(|ids| ids.contains(id))
+    }
+}
+
 fn check_links(
     content: &Content,
     rendered: &[Arc<Rendered>],
-    known: &HashSet<String>,
-    anchors: &HashMap<String, HashSet<String>>,
+    known: &HashSet<Cow<str>>,
+    anchors: &Anchors,
     policy: LinkPolicy,
 ) -> Vec<Problem> {
     let make = |file: &Path, line: usize, msg: String| match policy {
         LinkPolicy::Error => Problem::error(file, Some(line), msg),
         LinkPolicy::Warn => Problem::warning(file, Some(line), msg),
     };
+    let per_doc: Vec<Vec<Problem>> = content
+        .docs
+        .par_iter()
+        .zip(rendered)
+        .map(|(d, r)| check_doc_links(d, r, known, anchors, &make))
+        .collect();
+    per_doc.into_iter().flatten().collect()
+}
+
+/// The broken links and anchors of one document.
+fn check_doc_links(
+    d: &Document,
+    r: &Rendered,
+    known: &HashSet<Cow<str>>,
+    anchors: &Anchors,
+    make: &(dyn Fn(&Path, usize, String) -> Problem + Sync),
+) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (d, r) in content.docs.iter().zip(rendered) {
-        for link in &r.links {
-            match &link.target {
-                LinkTarget::External(_) => {}
-                LinkTarget::Missing(why) => {
-                    out.push(make(&d.file, link.line, format!("broken link: {why}")))
+    for link in &r.links {
+        match &link.target {
+            LinkTarget::External(_) => {}
+            LinkTarget::Missing(why) => {
+                out.push(make(&d.file, link.line, format!("broken link: {why}")))
+            }
+            LinkTarget::Internal { site_path, anchor } => {
+                let path = site_path.as_str();
+                let exists = known.contains(path)
+                    || known.contains(format!("{path}/").as_str())
+                    || known.contains(format!("{}index.html", path).as_str())
+                    || known
+                        .contains(format!("{}/index.html", path.trim_end_matches('/')).as_str());
+                if !exists {
+                    out.push(make(
+                        &d.file,
+                        link.line,
+                        format!(
+                            "broken link: `{}` points to /{path}, which is not in the site",
+                            link.written
+                        ),
+                    ));
+                    continue;
                 }
-                LinkTarget::Internal { site_path, anchor } => {
-                    let path = site_path.as_str();
-                    let exists = known.contains(path)
-                        || known.contains(&format!("{path}/"))
-                        || known.contains(&format!("{}index.html", path))
-                        || known.contains(&format!("{}/index.html", path.trim_end_matches('/')));
-                    if !exists {
+                if let Some(a) = anchor.as_deref().filter(|a| !a.is_empty()) {
+                    let key = if anchors.knows(path) {
+                        path.to_string()
+                    } else {
+                        format!("{}/", path.trim_end_matches('/'))
+                    };
+                    // Anchors of static files cannot be checked; pages' can.
+                    if anchors.knows(&key) && !anchors.has(&key, a) {
                         out.push(make(
                             &d.file,
                             link.line,
-                            format!(
-                                "broken link: `{}` points to /{path}, which is not in the site",
-                                link.written
-                            ),
+                            format!("broken anchor: `{}`: /{key} has no id `{a}`", link.written),
                         ));
-                        continue;
-                    }
-                    if let Some(a) = anchor.as_deref().filter(|a| !a.is_empty()) {
-                        let key = if anchors.contains_key(path) {
-                            path.to_string()
-                        } else {
-                            format!("{}/", path.trim_end_matches('/'))
-                        };
-                        let ok = anchors.get(&key).is_some_and(|ids| ids.contains(a));
-                        // Anchors of static files cannot be checked; pages' can.
-                        if anchors.contains_key(&key) && !ok {
-                            out.push(make(
-                                &d.file,
-                                link.line,
-                                format!(
-                                    "broken anchor: `{}`: /{key} has no id `{a}`",
-                                    link.written
-                                ),
-                            ));
-                        }
                     }
                 }
             }

@@ -27,7 +27,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::error::{BuildError, Problem};
-use crate::site::{self, BuildOptions, RenderCache};
+use crate::site::{self, BuildOptions, RenderCache, StageTimes};
 use crate::term::Style;
 use crate::urls::UrlBuilder;
 
@@ -123,6 +123,8 @@ struct Built {
     snapshot: Snapshot,
     /// The search index, to make once the pages are served.
     search: Option<site::SearchJob>,
+    /// Wall time of each stage so far.
+    timings: StageTimes,
     refused: Vec<String>,
     warnings: Vec<Problem>,
     pages: usize,
@@ -157,6 +159,7 @@ impl Builder {
     }
 
     fn build(&mut self) -> Result<Built, Failure> {
+        let mut timings = StageTimes::start();
         let failure = |e: BuildError| Failure {
             text: e.to_string(),
             problems: e.problems,
@@ -172,16 +175,17 @@ impl Builder {
         let mut config = site::load_config(&options).map_err(failure)?;
         self.base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
         config.base_url = format!("{}{}", self.origin, self.base_path);
+        timings.lap("settings");
         let mut generated =
             site::generate_with_config(&options, config, &mut self.cache).map_err(failure)?;
-        if self.timings {
-            print!("{}", generated.timings);
-        }
+        timings.append(std::mem::take(&mut generated.timings));
         self.cache.recycle(std::mem::take(&mut generated.content));
         let (snapshot, refused) =
             Snapshot::from_output(generated.files, &self.root, &self.base_path, String::new());
+        timings.lap("snapshot");
         Ok(Built {
             snapshot,
+            timings,
             search: generated.search.take(),
             refused,
             warnings: generated.warnings,
@@ -224,6 +228,9 @@ impl Builder {
         match self.build() {
             Ok(mut built) => {
                 self.report(&built);
+                if self.timings {
+                    print!("{}", built.timings);
+                }
                 if !self.quiet {
                     println!(
                         "Built {} pages and {} sections in {} ms.",
@@ -277,7 +284,12 @@ impl Builder {
                     self.cache.misses + self.cache.hits
                 );
                 let search = built.search.take();
+                let mut timings = std::mem::take(&mut built.timings);
                 self.publish(state, &old, built.snapshot, start, &how);
+                if self.timings {
+                    timings.lap("compare, swap, event");
+                    print!("{timings}");
+                }
                 if let Some(job) = search {
                     self.swap_in_search(state, job);
                 }
