@@ -7,9 +7,13 @@ edit one page's markdown several times and time each edit from the file write to
 event that names that page. A stylesheet edit (static/custom.css, a `css` event) is timed the
 same way. Prints a table of medians (and min/max) and the rebuild times the server printed.
 
-The latency includes the watcher's debounce (a quiet period of 60 ms after the last file event).
+The latency includes the watcher's debounce (a quiet period of 30 ms after the last file event).
+Edits are --pause seconds apart (1 s by default, about as often as a person saves), so each one
+meets an idle server; --pause 0 sends each edit as soon as the previous reload arrives, while the
+server still makes the previous search index in the background.
 
-Usage: python3 bench/serve_latency.py [--sizes 1000,10000] [--edits 7] [--bin target/release/archsite]
+Usage: python3 bench/serve_latency.py [--sizes 1000,10000] [--edits 7] [--pause 1.0]
+                                      [--bin target/release/archsite]
 Build first: cargo build --release. Only the Python standard library is used. Traffic goes to
 127.0.0.1 only, and every wait is bounded.
 """
@@ -144,7 +148,7 @@ def rebuild_times(lines):
     return [int(m.group(1)) for m in (re.match(r"Rebuilt in (\d+) ms", l) for l in list(lines)) if m]
 
 
-def bench(binary, n, edits):
+def bench(binary, n, edits, pause):
     tmp = tempfile.mkdtemp(prefix=f"archsite-serve-{n}-")
     try:
         t = time.perf_counter()
@@ -161,6 +165,7 @@ def bench(binary, n, edits):
                 original = f.read()
             page_lat, css_lat = [], []
             for k in range(edits):
+                time.sleep(pause)
                 idx = ev.count()
                 t0 = time.perf_counter()
                 with open(page_file, "w") as f:
@@ -170,6 +175,7 @@ def bench(binary, n, edits):
                     idx)
                 page_lat.append((t1 - t0) * 1000)
             for k in range(edits):
+                time.sleep(pause)
                 idx = ev.count()
                 t0 = time.perf_counter()
                 with open(os.path.join(tmp, "static", "custom.css"), "w") as f:
@@ -207,6 +213,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--edits", type=int, default=7)
+    ap.add_argument("--pause", type=float, default=1.0, help="seconds between edits")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "archsite"))
     args = ap.parse_args()
     if not os.path.exists(args.bin):
@@ -214,9 +221,9 @@ def main():
     results = []
     for n in [int(s) for s in args.sizes.split(",") if s]:
         print(f"... {n} pages", file=sys.stderr, flush=True)
-        results.append(bench(args.bin, n, args.edits))
-    print(f"\narchsite serve: edit-to-event latency, median (min-max) of {args.edits} edits, ms; "
-          f"{os.cpu_count()} CPU(s)\n")
+        results.append(bench(args.bin, n, args.edits, args.pause))
+    print(f"\narchsite serve: edit-to-event latency, median (min-max) of {args.edits} edits "
+          f"{args.pause:g} s apart, ms; {os.cpu_count()} CPU(s)\n")
     head = (f"| {'pages':>6} | {'first build':>11} | {'page edit -> reload':>19} | {'server rebuild':>16} "
             f"| {'CSS edit -> css':>16} | {'server rebuild':>16} |")
     print(head)

@@ -376,13 +376,19 @@ impl Content {
         })
     }
 
-    /// Pages and sections whose parent is `section`, in listing order.
-    pub fn children(&self, section: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = (0..self.docs.len())
-            .filter(|&i| self.docs[i].parent == Some(section))
-            .collect();
-        out.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
-        out
+    /// The pages and sections of every section that has some, in listing order, by the
+    /// section's index: one pass over the documents, whatever the number of sections.
+    pub fn children_by_section(&self) -> HashMap<usize, Vec<usize>> {
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, d) in self.docs.iter().enumerate() {
+            if let Some(p) = d.parent {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
+        }
+        children
     }
 }
 
@@ -524,7 +530,8 @@ fn parent_folder(folder: &str) -> String {
 }
 
 fn check_unique_urls(docs: &[Document]) -> Result<()> {
-    let mut seen: HashMap<&str, &Document> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<&str, &Document> = Default::default();
+    seen.reserve(docs.len());
     let mut problems = Vec::new();
     for d in docs {
         if let Some(other) = seen.insert(&d.site_path, d) {

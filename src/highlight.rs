@@ -28,6 +28,8 @@ const MAX_BLOCK: usize = 256 * 1024;
 pub struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
     cache: Mutex<BlockCache>,
+    /// The last stylesheet made, with its light and dark theme names.
+    stylesheet: Mutex<Option<(String, String, String)>>,
 }
 
 /// Highlighted blocks by hash of language and code.
@@ -137,6 +139,22 @@ fn syntax_token(lang: &str) -> Option<&str> {
         "sql" => "sql",
         _ => lower,
     })
+}
+
+impl Highlighter {
+    /// [`stylesheet`], made again only when the theme names change (loading the themes is
+    /// most of a dev server rebuild's fixed cost otherwise).
+    pub fn stylesheet(&self, light: &str, dark: &str) -> Result<String, String> {
+        let mut last = self.stylesheet.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((l, d, css)) = last.as_ref() {
+            if l == light && d == dark {
+                return Ok(css.clone());
+            }
+        }
+        let css = stylesheet(light, dark)?;
+        *last = Some((light.to_string(), dark.to_string(), css.clone()));
+        Ok(css)
+    }
 }
 
 /// The stylesheet for highlighted code: the light theme as is, the dark theme under

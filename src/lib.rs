@@ -10,6 +10,7 @@ pub mod compare;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod fingerprint;
 pub mod highlight;
 pub mod init;
 pub mod markdown;

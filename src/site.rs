@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use tera::{Context, Value};
 
@@ -20,7 +21,8 @@ use crate::compare::{Matrix, Source};
 use crate::config::{Config, LinkPolicy};
 use crate::content::{slugify_path_part, Content, Document, Kind, LoadOptions, ParseCache};
 use crate::error::{BuildError, Problem, Result, Severity};
-use crate::highlight::{self, escape, Highlighter};
+use crate::fingerprint::{self, Fingerprint};
+use crate::highlight::{escape, Highlighter};
 
 use crate::markdown::{self, Env, LinkTarget, Rendered, Rules, TocEntry};
 use crate::render::{Templates, THEME};
@@ -377,7 +379,7 @@ pub struct RenderCache {
     /// Hash of everything that affects every document (settings, templates, the page list).
     key: u64,
     /// Rendered markdown by the hash of its document's inputs (path, file, site path).
-    entries: HashMap<u64, Arc<Rendered>>,
+    entries: FxHashMap<u64, Arc<Rendered>>,
     /// The documents as parsed from their files.
     parsed: ParseCache,
     /// The paths (relative to the root) noted as changed since the last build.
@@ -399,9 +401,9 @@ pub struct RenderCache {
     /// Per page (output path), documents' and generated ones: a fingerprint of everything its
     /// template saw, and the HTML it gave. A page whose fingerprint is unchanged is not
     /// rendered again.
-    pages: HashMap<String, (u64, Arc<Vec<u8>>)>,
+    pages: FxHashMap<String, (u64, Arc<Vec<u8>>)>,
     /// Fingerprint of a document's summary entry, by the document's key (see [`Fingerprints`]).
-    entry_fingerprints: HashMap<u64, u64>,
+    entry_fingerprints: FxHashMap<u64, u64>,
     /// Documents' pages rendered by the last build (the others were reused).
     pub pages_rendered: usize,
     /// Generated pages (tags, 404, redirects, matrix) rendered by the last build.
@@ -428,8 +430,9 @@ impl RenderCache {
 
     /// Keeps the files a deferred [`SearchJob`] made, for the next builds to serve until their
     /// own index is made.
-    pub fn keep_search_files(&mut self, files: Vec<OutputFile>) {
-        self.search_files = Some(files);
+    /// Returns the files it replaces.
+    pub fn keep_search_files(&mut self, files: Vec<OutputFile>) -> Option<Vec<OutputFile>> {
+        self.search_files.replace(files)
     }
 
     /// The paths of the search index files kept.
@@ -455,44 +458,12 @@ impl RenderCache {
     }
 }
 
-/// Feeds the JSON form of `value` to a hasher, without building the text.
-fn hash_json<T: Serialize + ?Sized>(hasher: &mut xxhash_rust::xxh3::Xxh3, value: &T) {
-    struct Feed<'h>(&'h mut xxhash_rust::xxh3::Xxh3);
-    impl std::io::Write for Feed<'_> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    // Serialising plain data into a hasher cannot fail; a failure would only make a page
-    // render again.
-    let _ = serde_json::to_writer(Feed(hasher), value);
-}
-
-/// A fingerprint of the JSON form of `value`.
-fn fingerprint_json<T: Serialize + ?Sized>(value: &T) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    hash_json(&mut h, value);
-    h.digest()
-}
-
-/// Feeds `bytes` to a hasher after their length, so that consecutive fields cannot run into
-/// each other (`ab`+`c` and `a`+`bc` hash differently).
-fn feed(h: &mut xxhash_rust::xxh3::Xxh3, bytes: &[u8]) {
-    h.update(&(bytes.len() as u64).to_le_bytes());
-    h.update(bytes);
-}
-
 fn hash_of(parts: &[&[u8]]) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut f = Fingerprint::new();
     for p in parts {
-        h.update(&(p.len() as u64).to_le_bytes());
-        h.update(p);
+        f.bytes(p);
     }
-    h.digest()
+    f.finish()
 }
 
 fn generate_with(
@@ -563,17 +534,14 @@ fn generate_from_content(
     // what every document's markdown depends on: the settings, the templates (shortcodes) and
     // the page list (links), in the load's deterministic order.
     let key = {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        feed(
-            &mut h,
-            toml::to_string(&config).unwrap_or_default().as_bytes(),
-        );
-        h.update(&templates.fingerprint().to_le_bytes());
+        let mut h = Fingerprint::new();
+        h.str(&toml::to_string(&config).unwrap_or_default());
+        h.u64(templates.fingerprint());
         for d in &content.docs {
-            feed(&mut h, d.rel.as_bytes());
-            feed(&mut h, d.site_path.as_bytes());
+            h.str(&d.rel);
+            h.str(&d.site_path);
         }
-        h.digest()
+        h.finish()
     };
     if key != cache.key {
         cache.entries.clear();
@@ -693,19 +661,28 @@ fn generate_from_content(
     timings.lap("search index");
 
     // Theme assets with content-hashed names.
-    let assets = theme_assets(&config, content, &urls, search_manifest, &mut files)?;
+    let children = content.children_by_section();
+    let assets = theme_assets(
+        &cache.highlighter,
+        &config,
+        content,
+        &children,
+        &urls,
+        search_manifest,
+        &mut files,
+    )?;
 
     // Site-wide template data, set once.
     let tags = collect_tags(content);
     let site_value = site_value(&config, &urls);
     // Everything every page template sees besides its own data.
     let globals_fingerprint = {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&templates.fingerprint().to_le_bytes());
-        hash_json(&mut h, &site_value);
-        hash_json(&mut h, &assets);
-        hash_json(&mut h, &config);
-        h.digest()
+        let mut h = Fingerprint::new();
+        h.u64(templates.fingerprint());
+        h.json(&site_value);
+        h.json(&assets);
+        h.json(&config);
+        h.finish()
     };
     templates.set_global("site", site_value);
     templates.set_global("assets", Value::from_serializable(&assets));
@@ -715,13 +692,14 @@ fn generate_from_content(
     timings.lap("theme assets");
 
     // Link check, before any template work.
-    let mut known_paths: HashSet<Cow<str>> =
-        HashSet::with_capacity(files.len() + 2 * content.docs.len());
+    // Pages are known by their site path (`notes/a/`); a link to `notes/a/index.html` is
+    // looked up without its `index.html`.
+    let mut known_paths: FxHashSet<Cow<str>> = FxHashSet::default();
+    known_paths.reserve(files.len() + content.docs.len());
     known_paths.extend(files.iter().map(|f| Cow::Borrowed(f.path.as_str())));
     let mut anchors = Anchors::default();
     for (d, r) in content.docs.iter().zip(&rendered) {
         known_paths.insert(Cow::Borrowed(&d.site_path));
-        known_paths.insert(Cow::Owned(format!("{}index.html", d.site_path)));
         anchors.docs.insert(&d.site_path, &r.anchors);
     }
     if let Some(m) = &matrix {
@@ -777,22 +755,30 @@ fn generate_from_content(
             .into_par_iter()
             .map(|i| match previous.get(&keys[i]) {
                 Some(fp) => *fp,
-                None => fingerprint_json(&entry_json(content, &rendered, &urls, i)),
+                None => fingerprint::of_json(&entry_json(content, &rendered, &urls, i)),
             })
             .collect();
         cache.entry_fingerprints = keys.iter().copied().zip(entries.iter().copied()).collect();
         Fingerprints { keys, entries }
     };
-    let ctx = PageContextData::new(content, &rendered, &urls, &config, &citing, &fingerprints);
+    let ctx = PageContextData::new(
+        content,
+        &rendered,
+        &urls,
+        &config,
+        &citing,
+        &fingerprints,
+        children,
+    );
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
     type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
     let previous_pages = std::mem::take(&mut cache.pages);
     let generated_base = (!one_shot).then(|| {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&globals_fingerprint.to_le_bytes());
-        h.update(&ctx.closed_nav_fingerprint.to_le_bytes());
-        feed(&mut h, content.docs[0].title.as_bytes());
-        h.digest()
+        let mut h = Fingerprint::new();
+        h.u64(globals_fingerprint);
+        h.u64(ctx.closed_nav_fingerprint);
+        h.str(&content.docs[0].title);
+        h.finish()
     });
     let (pages_out, extra_pages): (Vec<Rendering>, _) = rayon::join(
         || {
@@ -810,12 +796,12 @@ fn generate_from_content(
                     });
                     let path = format!("{}index.html", d.site_path);
                     let fingerprint = (!one_shot).then(|| {
-                        let mut h = xxhash_rust::xxh3::Xxh3::new();
-                        h.update(&globals_fingerprint.to_le_bytes());
-                        h.update(&ctx.page_fingerprint(i).to_le_bytes());
-                        feed(&mut h, template.as_bytes());
-                        h.update(&ctx.nav_fingerprint(i).to_le_bytes());
-                        h.digest()
+                        let mut h = Fingerprint::new();
+                        h.u64(globals_fingerprint);
+                        h.u64(ctx.page_fingerprint(i));
+                        h.str(&template);
+                        h.u64(ctx.nav_fingerprint(i));
+                        h.finish()
                     });
                     if let (Some(f), Some((old, bytes))) = (fingerprint, previous_pages.get(&path))
                     {
@@ -1035,8 +1021,10 @@ fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
 }
 
 fn theme_assets(
+    highlighter: &Highlighter,
     config: &Config,
     content: &Content,
+    children: &HashMap<usize, Vec<usize>>,
     urls: &UrlBuilder,
     search_index: String,
     files: &mut Vec<OutputFile>,
@@ -1060,10 +1048,11 @@ fn theme_assets(
     let js = add("app", "js", read("app.js"));
     let search_js = add("search", "js", read("search.js"));
     let compare_js = add("compare", "js", read("compare.js"));
-    let hl = highlight::stylesheet(&config.highlight.light, &config.highlight.dark)
+    let hl = highlighter
+        .stylesheet(&config.highlight.light, &config.highlight.dark)
         .map_err(|m| BuildError::single(Problem::error("site.toml", None, m)))?;
     let highlight = add("highlight", "css", hl.into_bytes());
-    let nav_json = serde_json::to_vec(&full_nav(content, urls)).unwrap_or_default();
+    let nav_json = serde_json::to_vec(&full_nav(content, children, urls)).unwrap_or_default();
     let nav = add("nav", "json", nav_json);
     if let Some(dir) = THEME.get_dir("static") {
         for f in dir.files() {
@@ -1110,18 +1099,22 @@ struct NavSection {
     pages: Vec<NavLink>,
 }
 
-fn full_nav(content: &Content, urls: &UrlBuilder) -> Vec<NavSection> {
-    content
-        .children(0)
-        .into_iter()
+fn full_nav(
+    content: &Content,
+    children: &HashMap<usize, Vec<usize>>,
+    urls: &UrlBuilder,
+) -> Vec<NavSection> {
+    let of = |i: usize| children.get(&i).map(Vec::as_slice).unwrap_or_default();
+    of(0)
+        .iter()
+        .copied()
         .filter(|&i| content.docs[i].kind == Kind::Section)
         .map(|i| NavSection {
             title: content.docs[i].title.clone(),
             url: urls.path(&content.docs[i].site_path),
-            pages: content
-                .children(i)
-                .into_iter()
-                .map(|c| NavLink {
+            pages: of(i)
+                .iter()
+                .map(|&c| NavLink {
                     title: content.docs[c].title.clone(),
                     url: urls.path(&content.docs[c].site_path),
                 })
@@ -1233,17 +1226,9 @@ impl<'a> PageContextData<'a> {
         config: &'a Config,
         citing: &'a BTreeMap<String, Vec<(String, String)>>,
         fingerprints: &'a Fingerprints,
+        children: HashMap<usize, Vec<usize>>,
     ) -> Self {
         let docs = &content.docs;
-        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (i, d) in docs.iter().enumerate() {
-            if let Some(p) = d.parent {
-                children.entry(p).or_default().push(i);
-            }
-        }
-        for list in children.values_mut() {
-            list.sort_by(|&a, &b| crate::content::listing_order(&docs[a], &docs[b]));
-        }
         let top: Vec<usize> = children
             .get(&0)
             .map(|c| {
@@ -1286,17 +1271,17 @@ impl<'a> PageContextData<'a> {
         };
         data.closed_nav = data.build_closed_nav();
         data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
-        data.closed_nav_fingerprint = fingerprint_json(&data.closed_nav);
+        data.closed_nav_fingerprint = fingerprint::of_json(&data.closed_nav);
         data.nav_link_fingerprints = data
             .top
             .iter()
             .map(|&s| {
-                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                let mut h = Fingerprint::new();
                 for &c in data.children.get(&s).map(Vec::as_slice).unwrap_or_default() {
-                    feed(&mut h, docs[c].title.as_bytes());
-                    feed(&mut h, urls.path(&docs[c].site_path).as_bytes());
+                    h.str(&docs[c].title);
+                    h.str(&urls.path(&docs[c].site_path));
                 }
-                h.digest()
+                h.finish()
             })
             .collect();
         data
@@ -1326,68 +1311,63 @@ impl<'a> PageContextData<'a> {
     fn page_fingerprint(&self, i: usize) -> u64 {
         let docs = &self.content.docs;
         let d = &docs[i];
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&self.keys[i].to_le_bytes());
-        let link = |h: &mut xxhash_rust::xxh3::Xxh3, c: Option<usize>| match c {
+        let mut h = Fingerprint::new();
+        h.u64(self.keys[i]);
+        let link = |h: &mut Fingerprint, c: Option<usize>| match c {
             Some(c) => {
-                h.update(&[1]);
-                feed(h, docs[c].title.as_bytes());
-                feed(h, docs[c].site_path.as_bytes());
+                h.tag(1);
+                h.str(&docs[c].title);
+                h.str(&docs[c].site_path);
             }
-            None => h.update(&[0]),
+            None => {
+                h.tag(0);
+            }
         };
         let mut cur = d.parent;
         while let Some(p) = cur {
             link(&mut h, Some(p));
             cur = docs[p].parent;
         }
-        h.update(&[2]);
+        h.tag(2);
         let (prev, next) = self.neighbour_ids[i];
         link(&mut h, prev);
         link(&mut h, next);
-        for (title, url) in self
-            .citing
-            .get(&self.urls.path(&d.site_path))
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            feed(&mut h, title.as_bytes());
-            feed(&mut h, url.as_bytes());
+        let cited = if self.citing.is_empty() {
+            None
+        } else {
+            self.citing.get(&self.urls.path(&d.site_path))
+        };
+        for (title, url) in cited.map(Vec::as_slice).unwrap_or_default() {
+            h.str(title);
+            h.str(url);
         }
         if d.kind == Kind::Section {
-            h.update(&[3]);
+            h.tag(3);
             for &c in self.children.get(&i).map(Vec::as_slice).unwrap_or_default() {
-                h.update(&self.entry_fingerprints[c].to_le_bytes());
+                h.u64(self.entry_fingerprints[c]);
                 if docs[c].kind == Kind::Section {
                     let count = self.children.get(&c).map_or(0, Vec::len);
-                    h.update(&(count as u64).to_le_bytes());
+                    h.u64(count as u64);
                 }
             }
         }
-        h.digest()
+        h.finish()
     }
 
     /// A fingerprint of `nav_for(i)`, made from per-section parts instead of the whole tree.
     fn nav_fingerprint(&self, i: usize) -> u64 {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&self.closed_nav_fingerprint.to_le_bytes());
+        let mut h = Fingerprint::new();
+        h.u64(self.closed_nav_fingerprint);
         if let Some(k) = self
             .top_section_of(i)
             .and_then(|t| self.top_position.get(&t))
         {
             let k = *k;
-            h.update(&(k as u64).to_le_bytes());
-            h.update(
-                &self
-                    .nav_link_fingerprints
-                    .get(k)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_le_bytes(),
-            );
-            h.update(&(i as u64).to_le_bytes());
+            h.u64(k as u64);
+            h.u64(self.nav_link_fingerprints.get(k).copied().unwrap_or(0));
+            h.u64(i as u64);
         }
-        h.digest()
+        h.finish()
     }
 
     /// The sidebar links to the children of section `s`, none of them active.
@@ -1679,18 +1659,18 @@ fn entry_json(
 /// The pages of the previous build that a generated page may reuse, and the fingerprint of
 /// what every generated page sees (`None` in one-shot builds, which reuse nothing).
 struct Reuse<'a> {
-    previous: &'a HashMap<String, (u64, Arc<Vec<u8>>)>,
+    previous: &'a FxHashMap<String, (u64, Arc<Vec<u8>>)>,
     base: Option<u64>,
 }
 
 impl Reuse<'_> {
     /// The fingerprint of a generated page from what it shows besides the common part.
-    fn fingerprint(&self, parts: impl FnOnce(&mut xxhash_rust::xxh3::Xxh3)) -> Option<u64> {
+    fn fingerprint(&self, parts: impl FnOnce(&mut Fingerprint)) -> Option<u64> {
         self.base.map(|base| {
-            let mut h = xxhash_rust::xxh3::Xxh3::new();
-            h.update(&base.to_le_bytes());
+            let mut h = Fingerprint::new();
+            h.u64(base);
             parts(&mut h);
-            h.digest()
+            h.finish()
         })
     }
 
@@ -1741,8 +1721,8 @@ fn generated_pages(
     if !tags.is_empty() {
         let fingerprint = reuse.fingerprint(|h| {
             for (name, docs) in tags {
-                feed(h, name.as_bytes());
-                h.update(&(docs.len() as u64).to_le_bytes());
+                h.str(name);
+                h.u64(docs.len() as u64);
             }
         });
         out.push(emit(
@@ -1773,9 +1753,9 @@ fn generated_pages(
                 crate::content::listing_order(&ctx.content.docs[a], &ctx.content.docs[b])
             });
             let fingerprint = reuse.fingerprint(|h| {
-                feed(h, name.as_bytes());
+                h.str(name);
                 for &i in &sorted {
-                    h.update(&ctx.entry_fingerprints[i].to_le_bytes());
+                    h.u64(ctx.entry_fingerprints[i]);
                 }
             });
             let path = format!("{site_path}index.html");
@@ -1797,10 +1777,12 @@ fn generated_pages(
         base_ctx("Page not found", "", "404.html")
     })?);
 
+    let has_aliases = ctx.content.docs.iter().any(|d| !d.front.aliases.is_empty());
     let page_files: HashMap<String, &Path> = ctx
         .content
         .docs
         .iter()
+        .filter(|_| has_aliases)
         .map(|d| (format!("{}index.html", d.site_path), d.file.as_path()))
         .collect();
     for d in &ctx.content.docs {
@@ -1833,8 +1815,8 @@ fn generated_pages(
                 ));
             }
             let fingerprint = reuse.fingerprint(|h| {
-                feed(h, d.title.as_bytes());
-                feed(h, d.site_path.as_bytes());
+                h.str(&d.title);
+                h.str(&d.site_path);
             });
             out.push(emit("redirect.html", &path, fingerprint, &|| {
                 let mut c = base_ctx(&d.title, "", &d.site_path);
@@ -1853,10 +1835,10 @@ fn generated_pages(
                 if r.statements.is_empty() && r.mentions.is_empty() {
                     continue;
                 }
-                feed(h, d.title.as_bytes());
-                feed(h, d.site_path.as_bytes());
-                hash_json(h, &r.statements);
-                hash_json(h, &r.mentions);
+                h.str(&d.title);
+                h.str(&d.site_path);
+                h.json(&r.statements);
+                h.json(&r.mentions);
             }
         });
         let matrix_value = OnceLock::new();
@@ -1933,8 +1915,8 @@ fn generated_pages(
 /// and those of the generated matrix pages.
 #[derive(Default)]
 struct Anchors<'a> {
-    docs: HashMap<&'a str, &'a HashSet<String>>,
-    generated: HashMap<String, HashSet<String>>,
+    docs: FxHashMap<&'a str, &'a HashSet<String>>,
+    generated: FxHashMap<String, HashSet<String>>,
 }
 
 impl Anchors<'_> {
@@ -1953,7 +1935,7 @@ impl Anchors<'_> {
 fn check_links(
     content: &Content,
     rendered: &[Arc<Rendered>],
-    known: &HashSet<Cow<str>>,
+    known: &FxHashSet<Cow<str>>,
     anchors: &Anchors,
     policy: LinkPolicy,
 ) -> Vec<Problem> {
@@ -1974,7 +1956,7 @@ fn check_links(
 fn check_doc_links(
     d: &Document,
     r: &Rendered,
-    known: &HashSet<Cow<str>>,
+    known: &FxHashSet<Cow<str>>,
     anchors: &Anchors,
     make: &(dyn Fn(&Path, usize, String) -> Problem + Sync),
 ) -> Vec<Problem> {
@@ -1987,7 +1969,9 @@ fn check_doc_links(
             }
             LinkTarget::Internal { site_path, anchor } => {
                 let path = site_path.as_str();
+                let page_of_file = path.strip_suffix("index.html");
                 let exists = known.contains(path)
+                    || page_of_file.is_some_and(|p| known.contains(p))
                     || known.contains(format!("{path}/").as_str())
                     || known.contains(format!("{}index.html", path).as_str())
                     || known

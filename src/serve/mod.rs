@@ -22,8 +22,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::error::{BuildError, Problem};
@@ -97,6 +97,26 @@ impl State {
     fn swap(&self, site: Snapshot) {
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
     }
+
+    /// Swaps in `site` when the current site is still `base`; false when another swap came
+    /// first.
+    fn swap_if_current(&self, base: &Arc<Snapshot>, site: Snapshot) -> bool {
+        let mut current = self.site.write().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&current, base) {
+            return false;
+        }
+        *current = Arc::new(site);
+        true
+    }
+}
+
+/// The search index, made on a thread of its own after each build's pages are served.
+#[derive(Default)]
+struct SearchWork {
+    /// Number of the latest build served; the index of an older build is dropped.
+    latest: AtomicU64,
+    /// The files of the latest index made, for the next build to serve until its own is made.
+    done: Mutex<Option<Vec<site::OutputFile>>>,
 }
 
 /// Builds the site again and again, keeping the markdown cache between builds.
@@ -115,6 +135,7 @@ struct Builder {
     last_warnings: String,
     quiet: bool,
     timings: bool,
+    search: Arc<SearchWork>,
     style: Style,
 }
 
@@ -149,6 +170,7 @@ impl Builder {
             last_warnings: String::new(),
             quiet: options.quiet,
             timings: options.timings,
+            search: Arc::default(),
             style: options.style,
         }
     }
@@ -175,13 +197,23 @@ impl Builder {
         let mut config = site::load_config(&options).map_err(failure)?;
         self.base_path = UrlBuilder::new(&config.base_url).base_path().to_string();
         config.base_url = format!("{}{}", self.origin, self.base_path);
+        let made = self
+            .search
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(index) = made {
+            drop_later(self.cache.keep_search_files(index));
+        }
         timings.lap("settings");
         let mut generated =
             site::generate_with_config(&options, config, &mut self.cache).map_err(failure)?;
         timings.append(std::mem::take(&mut generated.timings));
         self.cache.recycle(std::mem::take(&mut generated.content));
-        let (snapshot, refused) =
+        let (mut snapshot, refused) =
             Snapshot::from_output(generated.files, &self.root, &self.base_path, String::new());
+        snapshot.search_paths = self.cache.search_file_paths().map(str::to_string).collect();
         timings.lap("snapshot");
         Ok(Built {
             snapshot,
@@ -260,7 +292,7 @@ impl Builder {
     ///
     /// `exact` says that `changed` lists every path that changed (no watcher events were
     /// lost): the build then reads only those files.
-    fn rebuild(&mut self, state: &State, changed: &BTreeSet<PathBuf>, exact: bool) {
+    fn rebuild(&mut self, state: &Arc<State>, changed: &BTreeSet<PathBuf>, exact: bool) {
         let start = Instant::now();
         let paths: Vec<PathBuf> = changed.iter().cloned().collect();
         self.cache.note_changes(exact.then_some(paths.as_slice()));
@@ -291,7 +323,7 @@ impl Builder {
                     print!("{timings}");
                 }
                 if let Some(job) = search {
-                    self.swap_in_search(state, job);
+                    self.start_search(state, job);
                 }
             }
             Err(failure) => {
@@ -335,20 +367,47 @@ impl Builder {
         Some(site)
     }
 
-    /// Makes a build's search index and swaps it in for the previous one. The pages were
-    /// served before it, with the previous index; no page embeds the index's bytes, so no
-    /// event is sent.
-    fn swap_in_search(&mut self, state: &State, job: site::SearchJob) {
-        let start = Instant::now();
-        let files = job.run();
-        let old: Vec<String> = self.cache.search_file_paths().map(str::to_string).collect();
-        state.swap(state.current().with_files_replaced(&old, &files));
-        self.cache.keep_search_files(files);
-        if self.timings {
-            println!(
-                "  search index (after)  {:>9.1} ms",
-                start.elapsed().as_secs_f64() * 1000.0
-            );
+    /// Makes a build's search index on a thread of its own and swaps it in for the previous
+    /// one, unless a newer build was served meanwhile. The pages were served before it, with
+    /// the previous index; no page embeds the index's bytes, so no event is sent. The builder
+    /// is free for the next save meanwhile.
+    fn start_search(&mut self, state: &Arc<State>, job: site::SearchJob) {
+        let number = self.search.latest.load(Ordering::SeqCst);
+        let work = Arc::clone(&self.search);
+        let state = Arc::clone(state);
+        let timings = self.timings;
+        let make = move || {
+            let start = Instant::now();
+            background_priority();
+            // One thread of its own, not the build's pool: the next rebuild gets every core.
+            let index = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                Ok(pool) => pool.install(|| job.run()),
+                Err(_) => job.run(),
+            };
+            // The new site is made outside the lock, and made again if a build was swapped in
+            // meanwhile; an index for an older build than the one served is dropped.
+            loop {
+                let base = state.current();
+                if work.latest.load(Ordering::SeqCst) != number {
+                    return;
+                }
+                if state.swap_if_current(&base, base.with_search_files(&index)) {
+                    break;
+                }
+            }
+            *work.done.lock().unwrap_or_else(|e| e.into_inner()) = Some(index);
+            if timings {
+                println!(
+                    "  search index (after)  {:>9.1} ms",
+                    start.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("archsite-search".into())
+            .spawn(make);
+        if let Err(e) = spawned {
+            eprintln!("warning: cannot start a thread for the search index ({e}); search shows the previous build's pages.");
         }
     }
 
@@ -374,6 +433,12 @@ impl Builder {
             .collect();
         let build_id = site.build_id.clone();
         let base_path = site.base_path.clone();
+        self.search.latest.fetch_add(1, Ordering::SeqCst);
+        // An index made while this site was built is newer than the one it carries.
+        let current = state.current();
+        if current.search_paths != old.search_paths {
+            site = site.with_search_of(&current);
+        }
         state.swap(site);
         let ms = start.elapsed().as_millis();
         if changed.is_empty() {
@@ -402,6 +467,26 @@ impl Builder {
         if base_moved {
             println!("Serving at {}{}", self.origin, base_path);
         }
+    }
+}
+
+/// Drops `value` on a thread of its own: freeing the many small allocations of a replaced site
+/// or index takes milliseconds that a rebuild need not wait for.
+fn drop_later<T: Send + 'static>(value: T) {
+    // When no thread can be started, the closure, and the value with it, is dropped here.
+    let _ = std::thread::Builder::new()
+        .name("archsite-drop".into())
+        .spawn(move || drop(value));
+}
+
+/// Lowers the calling thread's scheduling priority, where the system allows it (Linux gives
+/// each thread its own nice value), so that work done in the background yields to rebuilds.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; on Linux, `who` 0 with
+    // PRIO_PROCESS is the calling thread. A failure leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 

@@ -67,6 +67,9 @@ pub struct Snapshot {
     pub error: Option<Arc<Failure>>,
     /// Canonical folders that copied files must lie in.
     allowed: Vec<PathBuf>,
+    /// The output paths of the search index files among `files`, which the dev server makes
+    /// after the pages and swaps in on their own.
+    pub search_paths: Vec<String>,
 }
 
 impl Snapshot {
@@ -120,24 +123,41 @@ impl Snapshot {
                 build_id,
                 error: None,
                 allowed,
+                search_paths: Vec::new(),
             },
             refused,
         )
     }
 
-    /// The same site with the generated files `old` taken out and `new` put in (a search
-    /// index made after the pages were served).
-    pub fn with_files_replaced(&self, old: &[String], new: &[OutputFile]) -> Snapshot {
+    /// The same site with the search index `index` instead of its own.
+    pub fn with_search_files(&self, index: &[OutputFile]) -> Snapshot {
         let mut site = self.clone();
-        for path in old {
+        for path in &self.search_paths {
             site.files.remove(path);
         }
-        for f in new {
+        site.search_paths = Vec::with_capacity(index.len());
+        for f in index {
             if let FileData::Bytes(b) = &f.data {
                 site.files
                     .insert(f.path.clone(), Body::Bytes(Arc::clone(b)));
+                site.search_paths.push(f.path.clone());
             }
         }
+        site
+    }
+
+    /// The same site with the search index of `other` instead of its own.
+    pub fn with_search_of(self, other: &Snapshot) -> Snapshot {
+        let mut site = self;
+        for path in std::mem::take(&mut site.search_paths) {
+            site.files.remove(&path);
+        }
+        for path in &other.search_paths {
+            if let Some(body) = other.files.get(path) {
+                site.files.insert(path.clone(), body.clone());
+            }
+        }
+        site.search_paths = other.search_paths.clone();
         site
     }
 

@@ -19,7 +19,7 @@ use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, W
 use crate::config::CONFIG_FILE;
 
 /// A batch of changes ends after this long without a relevant event.
-pub const QUIET: Duration = Duration::from_millis(60);
+pub const QUIET: Duration = Duration::from_millis(30);
 /// A batch never waits longer than this from its first event (a stream of changes, such as a
 /// `git checkout` of many files, still gives a rebuild now and then).
 pub const MAX_BATCH: Duration = Duration::from_secs(2);
