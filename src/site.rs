@@ -404,6 +404,9 @@ pub struct RenderCache {
     pages: FxHashMap<String, (u64, Arc<Vec<u8>>)>,
     /// Fingerprint of a document's summary entry, by the document's key (see [`Fingerprints`]).
     entry_fingerprints: FxHashMap<u64, u64>,
+    /// Site-wide files (sitemap, nav.json, compare.json) by name: a fingerprint of what they
+    /// were made from, and their bytes.
+    memo: FxHashMap<&'static str, (u64, Arc<Vec<u8>>)>,
     /// Documents' pages rendered by the last build (the others were reused).
     pub pages_rendered: usize,
     /// Generated pages (tags, 404, redirects, matrix) rendered by the last build.
@@ -447,6 +450,26 @@ impl RenderCache {
             defer_search: true,
             ..RenderCache::default()
         }
+    }
+
+    /// The bytes `make` gives, or those the last build made for `name` from inputs with the
+    /// same fingerprint (`None`, in one-shot builds, always makes them).
+    fn memo(
+        &mut self,
+        name: &'static str,
+        fingerprint: Option<u64>,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> Arc<Vec<u8>> {
+        if let (Some(fp), Some((old, bytes))) = (fingerprint, self.memo.get(name)) {
+            if *old == fp {
+                return Arc::clone(bytes);
+            }
+        }
+        let bytes = Arc::new(make());
+        if let Some(fp) = fingerprint {
+            self.memo.insert(name, (fp, Arc::clone(&bytes)));
+        }
+        bytes
     }
 
     /// A cache for one build only: it keeps no results afterwards.
@@ -662,11 +685,28 @@ fn generate_from_content(
 
     // Theme assets with content-hashed names.
     let children = content.children_by_section();
+    let nav_fingerprint = (!cache.one_shot).then(|| {
+        let mut h = Fingerprint::new();
+        h.str(urls.base_path());
+        let of = |i: usize| children.get(&i).map(Vec::as_slice).unwrap_or_default();
+        for &s in of(0) {
+            h.tag(u8::from(content.docs[s].kind == Kind::Section));
+            h.str(&content.docs[s].title)
+                .str(&content.docs[s].site_path);
+            for &c in of(s) {
+                h.str(&content.docs[c].title)
+                    .str(&content.docs[c].site_path);
+            }
+        }
+        h.finish()
+    });
+    let nav_json = cache.memo("nav.json", nav_fingerprint, || {
+        serde_json::to_vec(&full_nav(content, &children, &urls)).unwrap_or_default()
+    });
     let assets = theme_assets(
         &cache.highlighter,
         &config,
-        content,
-        &children,
+        nav_json,
         &urls,
         search_manifest,
         &mut files,
@@ -773,6 +813,19 @@ fn generate_from_content(
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
     type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
     let previous_pages = std::mem::take(&mut cache.pages);
+    // The matrix follows from the statements and subject mentions of its sources (and the
+    // settings, which `globals_fingerprint` covers).
+    let matrix_inputs = (!one_shot && matrix.is_some()).then(|| {
+        let mut h = Fingerprint::new();
+        for (d, r) in content.docs.iter().zip(&rendered) {
+            if r.statements.is_empty() && r.mentions.is_empty() {
+                continue;
+            }
+            h.str(&d.title).str(&d.site_path);
+            h.json(&r.statements).json(&r.mentions);
+        }
+        h.finish()
+    });
     let generated_base = (!one_shot).then(|| {
         let mut h = Fingerprint::new();
         h.u64(globals_fingerprint);
@@ -842,6 +895,7 @@ fn generate_from_content(
             let reuse = Reuse {
                 previous: &previous_pages,
                 base: generated_base,
+                matrix: matrix_inputs.unwrap_or(0),
             };
             generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref(), &reuse)
         },
@@ -879,14 +933,42 @@ fn generate_from_content(
     }
 
     // Feeds, sitemap, search, matrix data.
+    let memo_key = |parts: &dyn Fn(&mut Fingerprint)| {
+        (!one_shot).then(|| {
+            let mut h = Fingerprint::new();
+            h.u64(globals_fingerprint);
+            parts(&mut h);
+            h.finish()
+        })
+    };
     if let Some(m) = &matrix {
-        let json = serde_json::to_vec_pretty(&m.to_json(&urls)).unwrap_or_default();
-        files.push(bytes_file(&format!("{}compare.json", m.site_path), json));
+        let fingerprint = memo_key(&|h| {
+            h.u64(matrix_inputs.unwrap_or(0));
+        });
+        let json = cache.memo("compare.json", fingerprint, || {
+            serde_json::to_vec_pretty(&m.to_json(&urls)).unwrap_or_default()
+        });
+        files.push(OutputFile {
+            path: format!("{}compare.json", m.site_path),
+            data: FileData::Bytes(json),
+        });
     }
-    files.push(bytes_file(
-        "sitemap.xml",
-        sitemap(content, &urls, matrix.as_ref()).into_bytes(),
-    ));
+    let fingerprint = memo_key(&|h| {
+        let stamp =
+            |t: Option<chrono::NaiveDateTime>| t.map_or(i64::MIN, |t| t.and_utc().timestamp());
+        for d in &content.docs {
+            h.str(&d.site_path);
+            h.u64(stamp(d.updated.or(d.date)) as u64);
+        }
+        h.tag(u8::from(matrix.is_some()));
+    });
+    let sitemap = cache.memo("sitemap.xml", fingerprint, || {
+        sitemap(content, &urls, matrix.as_ref()).into_bytes()
+    });
+    files.push(OutputFile {
+        path: "sitemap.xml".into(),
+        data: FileData::Bytes(sitemap),
+    });
     files.push(bytes_file(
         "robots.txt",
         format!(
@@ -1023,8 +1105,7 @@ fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
 fn theme_assets(
     highlighter: &Highlighter,
     config: &Config,
-    content: &Content,
-    children: &HashMap<usize, Vec<usize>>,
+    nav_json: Arc<Vec<u8>>,
     urls: &UrlBuilder,
     search_index: String,
     files: &mut Vec<OutputFile>,
@@ -1035,24 +1116,26 @@ fn theme_assets(
             .map(|f| f.contents().to_vec())
             .unwrap_or_default()
     };
-    let mut add = |stem: &str, ext: &str, bytes: Vec<u8>| -> String {
+    let mut add = |stem: &str, ext: &str, bytes: Arc<Vec<u8>>| -> String {
         let path = hashed_name(stem, ext, &bytes);
         let url = urls.path(&path);
-        files.push(bytes_file(&path, bytes));
+        files.push(OutputFile {
+            path,
+            data: FileData::Bytes(bytes),
+        });
         url
     };
     let mut css = read("style.css");
     css.extend_from_slice(b"\n");
     css.extend(read("search.css"));
-    let css = add("style", "css", css);
-    let js = add("app", "js", read("app.js"));
-    let search_js = add("search", "js", read("search.js"));
-    let compare_js = add("compare", "js", read("compare.js"));
+    let css = add("style", "css", Arc::new(css));
+    let js = add("app", "js", Arc::new(read("app.js")));
+    let search_js = add("search", "js", Arc::new(read("search.js")));
+    let compare_js = add("compare", "js", Arc::new(read("compare.js")));
     let hl = highlighter
         .stylesheet(&config.highlight.light, &config.highlight.dark)
         .map_err(|m| BuildError::single(Problem::error("site.toml", None, m)))?;
-    let highlight = add("highlight", "css", hl.into_bytes());
-    let nav_json = serde_json::to_vec(&full_nav(content, children, urls)).unwrap_or_default();
+    let highlight = add("highlight", "css", Arc::new(hl.into_bytes()));
     let nav = add("nav", "json", nav_json);
     if let Some(dir) = THEME.get_dir("static") {
         for f in dir.files() {
@@ -1661,6 +1744,8 @@ fn entry_json(
 struct Reuse<'a> {
     previous: &'a FxHashMap<String, (u64, Arc<Vec<u8>>)>,
     base: Option<u64>,
+    /// Fingerprint of what the matrix was made from.
+    matrix: u64,
 }
 
 impl Reuse<'_> {
@@ -1828,18 +1913,8 @@ fn generated_pages(
     }
 
     if let Some(m) = matrix {
-        // The matrix follows from the statements and subject mentions of its sources (and the
-        // settings, which `reuse.base` covers).
         let matrix_fingerprint = reuse.fingerprint(|h| {
-            for (d, r) in ctx.content.docs.iter().zip(ctx.rendered) {
-                if r.statements.is_empty() && r.mentions.is_empty() {
-                    continue;
-                }
-                h.str(&d.title);
-                h.str(&d.site_path);
-                h.json(&r.statements);
-                h.json(&r.mentions);
-            }
+            h.u64(reuse.matrix);
         });
         let matrix_value = OnceLock::new();
         let matrix_value = || {

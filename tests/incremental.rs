@@ -168,6 +168,20 @@ fn statement_tag_and_neighbour_edits_match_a_full_build() {
     );
     assert!(cache.pages_rendered > 1, "the neighbours render too");
 
+    // A new update date: the sitemap's lastmod and the feed change.
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
+        s.edit(week, "updated: 2024-10-08", "updated: 2024-11-08")
+    });
+    let sitemap = g
+        .files
+        .iter()
+        .find(|f| f.path == "sitemap.xml")
+        .expect("sitemap");
+    match &sitemap.data {
+        FileData::Bytes(b) => assert!(String::from_utf8_lossy(b).contains("2024-11-08")),
+        FileData::Copy(_) => panic!("generated file"),
+    }
+
     // A description shown in the section listing.
     rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
         s.edit(
