@@ -272,7 +272,9 @@ def main():
             print()
             print("Edit-to-reload latency of `archsite serve` (bench/serve_latency.py):")
             print(flush=True)
-            subprocess.run([sys.executable, script, "--bin", binary], cwd=REPO, check=False)
+            for site in ("small", "bench"):
+                subprocess.run([sys.executable, script, "--bin", binary, "--site", site],
+                               cwd=REPO, check=False)
         else:
             log("bench/serve_latency.py is not there yet: skipping the serve latency table")
 

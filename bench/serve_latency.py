@@ -12,8 +12,12 @@ Edits are --pause seconds apart (1 s by default, about as often as a person save
 meets an idle server; --pause 0 sends each edit as soon as the previous reload arrives, while the
 server still makes the previous search index in the background.
 
+With --site bench, the site is the build benchmark's (bench/gen_site.py: 4-8 KB pages with
+code, tags and a comparison matrix), and two pages are edited: a plain page, and a page with
+pros/cons lists, whose edit also renders the matrix pages again.
+
 Usage: python3 bench/serve_latency.py [--sizes 1000,10000] [--edits 7] [--pause 1.0]
-                                      [--bin target/release/archsite]
+                                      [--site small|bench] [--bin target/release/archsite]
 Build first: cargo build --release. Only the Python standard library is used. Traffic goes to
 127.0.0.1 only, and every wait is bounded.
 """
@@ -148,32 +152,58 @@ def rebuild_times(lines):
     return [int(m.group(1)) for m in (re.match(r"Rebuilt in (\d+) ms", l) for l in list(lines)) if m]
 
 
-def bench(binary, n, edits, pause):
+def edit_page(ev, page_file, page_url, edits, pause):
+    """Appends a sentence to a page `edits` times; the latency of each to its `reload` event."""
+    with open(page_file) as f:
+        original = f.read()
+    latencies = []
+    for k in range(edits):
+        time.sleep(pause)
+        idx = ev.count()
+        t0 = time.perf_counter()
+        with open(page_file, "w") as f:
+            f.write(original + f"\nEdit number {k}.\n")
+        t1, _, _ = ev.wait(
+            lambda e: e[1] == "reload" and page_url in (json.loads(e[2]).get("changed") or [page_url]),
+            idx)
+        latencies.append((t1 - t0) * 1000)
+    with open(page_file, "w") as f:
+        f.write(original)
+    return latencies
+
+
+def bench(binary, n, edits, pause, kind):
     tmp = tempfile.mkdtemp(prefix=f"archsite-serve-{n}-")
     try:
         t = time.perf_counter()
-        generate(n, tmp)
+        if kind == "bench":
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import gen_site
+            gen_site.generate(n, tmp, 1)
+            os.makedirs(os.path.join(tmp, "static"), exist_ok=True)
+            with open(os.path.join(tmp, "static", "custom.css"), "w") as f:
+                f.write(".bench { color: rgb(0, 0, 0); }\n")
+        else:
+            generate(n, tmp)
         gen_s = time.perf_counter() - t
         proc, info, lines = start_server(binary, tmp)
         try:
             ev = Events(info["host"], info["port"])
             ev.wait(lambda e: e[1] == "hello", 0)
-            page_rel = f"s{(n // 2) // 100:03d}/p{n // 2:05d}"
-            page_file = os.path.join(tmp, "content", page_rel + ".md")
-            page_url = f"{info['base']}{page_rel}/index.html"
-            with open(page_file) as f:
-                original = f.read()
-            page_lat, css_lat = [], []
-            for k in range(edits):
-                time.sleep(pause)
-                idx = ev.count()
-                t0 = time.perf_counter()
-                with open(page_file, "w") as f:
-                    f.write(original.replace("## Notes", f"## Notes\n\nEdit number {k}.", 1))
-                t1, name, data = ev.wait(
-                    lambda e: e[1] == "reload" and page_url in (json.loads(e[2]).get("changed") or [page_url]),
-                    idx)
-                page_lat.append((t1 - t0) * 1000)
+            if kind == "bench":
+                def page(i):
+                    folder, stem = gen_site.page_location(i)
+                    return f"{folder}/{stem}"
+                plain = page(n // 2 + 1)
+                compared = page((n // 2) - (n // 2) % gen_site.COMPARE_EVERY)
+            else:
+                plain = f"s{(n // 2) // 100:03d}/p{n // 2:05d}"
+                compared = None
+            located = lambda rel: (os.path.join(tmp, "content", rel + ".md"),
+                                   f"{info['base']}{rel}/index.html")
+            page_lat = edit_page(ev, *located(plain), edits, pause)
+            compare_lat = edit_page(ev, *located(compared), edits, pause) if compared else []
+            css_lat = []
             for k in range(edits):
                 time.sleep(pause)
                 idx = ev.count()
@@ -184,7 +214,8 @@ def bench(binary, n, edits, pause):
                 css_lat.append((t1 - t0) * 1000)
             # The server prints its line after sending the event: give it a moment to appear.
             deadline = time.monotonic() + 10
-            while len(rebuild_times(lines)) < 2 * edits and time.monotonic() < deadline:
+            rounds = 3 if compared else 2
+            while len(rebuild_times(lines)) < rounds * edits and time.monotonic() < deadline:
                 time.sleep(0.05)
             rebuilds = rebuild_times(lines)
         finally:
@@ -195,9 +226,11 @@ def bench(binary, n, edits, pause):
             "gen_s": gen_s,
             "initial_ms": info.get("initial_ms"),
             "page": page_lat,
+            "compare": compare_lat,
             "css": css_lat,
             "rebuild_page": rebuilds[:edits],
-            "rebuild_css": rebuilds[edits:2 * edits],
+            "rebuild_compare": rebuilds[edits:2 * edits] if compared else [],
+            "rebuild_css": rebuilds[-edits:],
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -214,6 +247,8 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--edits", type=int, default=7)
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between edits")
+    ap.add_argument("--site", choices=["small", "bench"], default="small",
+                    help="small: 2 KB pages in sections of 100; bench: bench/gen_site.py's site")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "archsite"))
     args = ap.parse_args()
     if not os.path.exists(args.bin):
@@ -221,16 +256,22 @@ def main():
     results = []
     for n in [int(s) for s in args.sizes.split(",") if s]:
         print(f"... {n} pages", file=sys.stderr, flush=True)
-        results.append(bench(args.bin, n, args.edits, args.pause))
+        results.append(bench(args.bin, n, args.edits, args.pause, args.site))
     print(f"\narchsite serve: edit-to-event latency, median (min-max) of {args.edits} edits "
           f"{args.pause:g} s apart, ms; {os.cpu_count()} CPU(s)\n")
-    head = (f"| {'pages':>6} | {'first build':>11} | {'page edit -> reload':>19} | {'server rebuild':>16} "
-            f"| {'CSS edit -> css':>16} | {'server rebuild':>16} |")
-    print(head)
-    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    compare = args.site == "bench"
+    cols = [("pages", 6), ("first build", 11), ("page edit -> reload", 19), ("server rebuild", 16)]
+    if compare:
+        cols += [("pros/cons edit -> reload", 24), ("server rebuild", 16)]
+    cols += [("CSS edit -> css", 16), ("server rebuild", 16)]
+    print("| " + " | ".join(f"{name:>{w}}" for name, w in cols) + " |")
+    print("|" + "|".join("-" * (w + 2) for _, w in cols) + "|")
     for r in results:
-        print(f"| {r['pages']:>6} | {r['initial_ms']:>8} ms | {fmt(r['page']):>19} | {fmt(r['rebuild_page']):>16} "
-              f"| {fmt(r['css']):>16} | {fmt(r['rebuild_css']):>16} |")
+        cells = [str(r["pages"]), f"{r['initial_ms']} ms", fmt(r["page"]), fmt(r["rebuild_page"])]
+        if compare:
+            cells += [fmt(r["compare"]), fmt(r["rebuild_compare"])]
+        cells += [fmt(r["css"]), fmt(r["rebuild_css"])]
+        print("| " + " | ".join(f"{c:>{w}}" for c, (_, w) in zip(cells, cols)) + " |")
 
 
 if __name__ == "__main__":

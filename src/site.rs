@@ -81,7 +81,7 @@ pub struct Generated {
     /// The rendered markdown of each document (same order as `content.docs`).
     pub rendered: Vec<Arc<Rendered>>,
     /// The comparison matrix, when the site has one.
-    pub matrix: Option<Matrix>,
+    pub matrix: Option<Arc<Matrix>>,
     /// Wall time of each stage, in order (`--timings`).
     pub timings: StageTimes,
     /// The search index, when the cache asked for it to be made later: `files` then holds the
@@ -407,6 +407,17 @@ pub struct RenderCache {
     /// Site-wide files (sitemap, nav.json, compare.json) by name: a fingerprint of what they
     /// were made from, and their bytes.
     memo: FxHashMap<&'static str, (u64, Arc<Vec<u8>>)>,
+    /// Fingerprint of a document's statements and subject mentions, by its input hash.
+    statement_fingerprints: FxHashMap<u64, u64>,
+    /// Fingerprint of a document's ids (anchors), by its input hash.
+    anchor_fingerprints: FxHashMap<u64, u64>,
+    /// The fingerprint of everything links were last checked against (every known path and
+    /// every page's ids), and the problems then found in each document's links, by its input
+    /// hash: while that fingerprint holds, only new or changed documents are checked.
+    links: (u64, FxHashMap<u64, Vec<Problem>>),
+    /// The last matrix (none when it was empty) with what the later stages read from it, and
+    /// the fingerprint of what it was made from.
+    matrix: Option<(u64, Option<Arc<MatrixData>>)>,
     /// Documents' pages rendered by the last build (the others were reused).
     pub pages_rendered: usize,
     /// Generated pages (tags, 404, redirects, matrix) rendered by the last build.
@@ -568,6 +579,8 @@ fn generate_from_content(
     };
     if key != cache.key {
         cache.entries.clear();
+        cache.statement_fingerprints.clear();
+        cache.anchor_fingerprints.clear();
         cache.key = key;
     }
     let doc_hashes: Vec<u64> = content
@@ -618,22 +631,55 @@ fn generate_from_content(
     timings.lap("markdown");
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
 
-    // The matrix.
-    let matrix = compare_on.then(|| {
-        let sources: Vec<Source> = content
-            .docs
-            .iter()
-            .zip(&rendered)
-            .map(|(d, r)| Source {
-                title: &d.title,
-                site_path: &d.site_path,
-                statements: &r.statements,
-                mentions: &r.mentions,
-            })
-            .collect();
-        Matrix::build(&config.compare, &sources, &urls)
+    // The matrix, which follows from the statements and subject mentions of its sources and
+    // from the settings (which `key` covers).
+    let one_shot = cache.one_shot;
+    let matrix_inputs = (!one_shot && compare_on).then(|| {
+        let previous = std::mem::take(&mut cache.statement_fingerprints);
+        let mut kept = FxHashMap::default();
+        let mut h = Fingerprint::new();
+        h.u64(key);
+        for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
+            if r.statements.is_empty() && r.mentions.is_empty() {
+                continue;
+            }
+            let fp = previous.get(doc).copied().unwrap_or_else(|| {
+                Fingerprint::new()
+                    .json(&r.statements)
+                    .json(&r.mentions)
+                    .finish()
+            });
+            kept.insert(*doc, fp);
+            h.str(&d.title).str(&d.site_path).u64(fp);
+        }
+        cache.statement_fingerprints = kept;
+        h.finish()
     });
-    let matrix = matrix.filter(|m| !m.is_empty());
+    let matrix_data: Option<Arc<MatrixData>> = match (&cache.matrix, matrix_inputs) {
+        (Some((old, data)), Some(fp)) if *old == fp => data.clone(),
+        _ => {
+            let made = compare_on
+                .then(|| {
+                    let sources: Vec<Source> = content
+                        .docs
+                        .iter()
+                        .zip(&rendered)
+                        .map(|(d, r)| Source {
+                            title: &d.title,
+                            site_path: &d.site_path,
+                            statements: &r.statements,
+                            mentions: &r.mentions,
+                        })
+                        .collect();
+                    Matrix::build(&config.compare, &sources, &urls)
+                })
+                .filter(|m| !m.is_empty())
+                .map(|m| Arc::new(MatrixData::new(m)));
+            cache.matrix = matrix_inputs.map(|fp| (fp, made.clone()));
+            made
+        }
+    };
+    let matrix: Option<&Matrix> = matrix_data.as_deref().map(|d| d.matrix.as_ref());
     timings.lap("matrix");
 
     // Static files: the site's static/ and content assets.
@@ -652,6 +698,7 @@ fn generate_from_content(
     // (a stable name) lists them.
     // The dev server defers it once it has an index to serve meanwhile (see `SearchJob`).
     let mut search_job = None;
+    let search_start = files.len();
     let search_manifest = if config.search {
         let job = SearchJob {
             docs: content
@@ -680,6 +727,9 @@ fn generate_from_content(
         cache.search_files = None;
         String::new()
     };
+    // The index's chunks and fragments: their names change with every edit, so links are not
+    // checked against them (the manifest, with its stable name, is known).
+    let search_range = search_start..files.len();
 
     timings.lap("search index");
 
@@ -736,18 +786,23 @@ fn generate_from_content(
     // looked up without its `index.html`.
     let mut known_paths: FxHashSet<Cow<str>> = FxHashSet::default();
     known_paths.reserve(files.len() + content.docs.len());
-    known_paths.extend(files.iter().map(|f| Cow::Borrowed(f.path.as_str())));
+    known_paths.extend(
+        files
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !search_range.contains(i) || f.path == search::MANIFEST_PATH)
+            .map(|(_, f)| Cow::Borrowed(f.path.as_str())),
+    );
     let mut anchors = Anchors::default();
     for (d, r) in content.docs.iter().zip(&rendered) {
         known_paths.insert(Cow::Borrowed(&d.site_path));
         anchors.docs.insert(&d.site_path, &r.anchors);
     }
-    if let Some(m) = &matrix {
+    if let Some(data) = &matrix_data {
+        let m = &data.matrix;
         known_paths.extend(m.page_paths().into_iter().map(Cow::Owned));
         known_paths.insert(Cow::Owned(format!("{}compare.json", m.site_path)));
-        for (path, ids) in m.anchors() {
-            anchors.generated.entry(path).or_default().extend(ids);
-        }
+        anchors.generated = Some(&data.anchors);
     }
     if !tags.is_empty() {
         known_paths.insert(Cow::Borrowed("tags/"));
@@ -761,13 +816,57 @@ fn generate_from_content(
     if config.feed {
         known_paths.insert(Cow::Borrowed("atom.xml"));
     }
-    problems.extend(check_links(
+    // What links are checked against: the paths not made from documents, and each
+    // document's site path and ids.
+    let link_world = (!one_shot).then(|| {
+        let mut h = Fingerprint::new();
+        h.u64(key).json(&config.broken_links);
+        let mut others: Vec<&str> = known_paths
+            .iter()
+            .map(|p| p.as_ref())
+            .filter(|p| !anchors.docs.contains_key(p))
+            .collect();
+        others.sort_unstable();
+        for p in others {
+            h.str(p);
+        }
+        let previous = std::mem::take(&mut cache.anchor_fingerprints);
+        for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
+            let fp = previous.get(doc).copied().unwrap_or_else(|| {
+                let mut ids: Vec<&String> = r.anchors.iter().collect();
+                ids.sort_unstable();
+                Fingerprint::new().json(&ids).finish()
+            });
+            cache.anchor_fingerprints.insert(*doc, fp);
+            h.str(&d.site_path).u64(fp);
+        }
+        h.u64(matrix_inputs.unwrap_or(0));
+        h.finish()
+    });
+    let checked_before = match link_world {
+        Some(world) if cache.links.0 == world => std::mem::take(&mut cache.links.1),
+        _ => FxHashMap::default(),
+    };
+    let link_problems = check_links(
         content,
         &rendered,
         &known_paths,
         &anchors,
         config.broken_links,
-    ));
+        &doc_hashes,
+        &checked_before,
+    );
+    if let Some(world) = link_world {
+        cache.links = (
+            world,
+            doc_hashes
+                .iter()
+                .copied()
+                .zip(link_problems.iter().cloned())
+                .collect(),
+        );
+    }
+    problems.extend(link_problems.into_iter().flatten());
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(BuildError::sorted(problems));
     }
@@ -775,11 +874,8 @@ fn generate_from_content(
     timings.lap("link check");
 
     // Templates, in parallel.
-    let citing = matrix
-        .as_ref()
-        .map(|m| m.citing_pages())
-        .unwrap_or_default();
-    let one_shot = cache.one_shot;
+    let no_citing = BTreeMap::new();
+    let citing = matrix_data.as_ref().map_or(&no_citing, |d| &d.citing);
     let fingerprints = if one_shot {
         Fingerprints {
             keys: Vec::new(),
@@ -806,26 +902,13 @@ fn generate_from_content(
         &rendered,
         &urls,
         &config,
-        &citing,
+        citing,
         &fingerprints,
         children,
     );
     // Generated pages (tags, 404, aliases, matrix) render beside the documents' pages.
     type Rendering = std::result::Result<(OutputFile, Option<u64>, bool), Problem>;
     let previous_pages = std::mem::take(&mut cache.pages);
-    // The matrix follows from the statements and subject mentions of its sources (and the
-    // settings, which `globals_fingerprint` covers).
-    let matrix_inputs = (!one_shot && matrix.is_some()).then(|| {
-        let mut h = Fingerprint::new();
-        for (d, r) in content.docs.iter().zip(&rendered) {
-            if r.statements.is_empty() && r.mentions.is_empty() {
-                continue;
-            }
-            h.str(&d.title).str(&d.site_path);
-            h.json(&r.statements).json(&r.mentions);
-        }
-        h.finish()
-    });
     let generated_base = (!one_shot).then(|| {
         let mut h = Fingerprint::new();
         h.u64(globals_fingerprint);
@@ -897,7 +980,7 @@ fn generate_from_content(
                 base: generated_base,
                 matrix: matrix_inputs.unwrap_or(0),
             };
-            generated_pages(&ctx, &templates, &urls, &tags, matrix.as_ref(), &reuse)
+            generated_pages(&ctx, &templates, &urls, &tags, matrix, &reuse)
         },
     );
     cache.pages_rendered = 0;
@@ -941,7 +1024,7 @@ fn generate_from_content(
             h.finish()
         })
     };
-    if let Some(m) = &matrix {
+    if let Some(m) = matrix {
         let fingerprint = memo_key(&|h| {
             h.u64(matrix_inputs.unwrap_or(0));
         });
@@ -963,7 +1046,7 @@ fn generate_from_content(
         h.tag(u8::from(matrix.is_some()));
     });
     let sitemap = cache.memo("sitemap.xml", fingerprint, || {
-        sitemap(content, &urls, matrix.as_ref()).into_bytes()
+        sitemap(content, &urls, matrix).into_bytes()
     });
     files.push(OutputFile {
         path: "sitemap.xml".into(),
@@ -1023,7 +1106,7 @@ fn generate_from_content(
         config,
         content: Content::default(),
         rendered,
-        matrix,
+        matrix: matrix_data.map(|d| Arc::clone(&d.matrix)),
         timings,
         search: search_job,
     })
@@ -1986,45 +2069,79 @@ fn generated_pages(
 }
 
 /// Checks every internal link and anchor; returns problems per the link policy.
+/// A matrix with what later stages read from it, made once per matrix.
+#[derive(Debug)]
+struct MatrixData {
+    matrix: Arc<Matrix>,
+    /// The ids of each matrix page, by site path.
+    anchors: FxHashMap<String, HashSet<String>>,
+    /// The matrix pages citing each source page, by the source's URL.
+    citing: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl MatrixData {
+    fn new(matrix: Matrix) -> Self {
+        let mut anchors: FxHashMap<String, HashSet<String>> = FxHashMap::default();
+        for (path, ids) in matrix.anchors() {
+            anchors.entry(path).or_default().extend(ids);
+        }
+        MatrixData {
+            citing: matrix.citing_pages(),
+            anchors,
+            matrix: Arc::new(matrix),
+        }
+    }
+}
+
 /// The ids of every page, for checking `#fragment` links: the documents' own sets, borrowed,
 /// and those of the generated matrix pages.
 #[derive(Default)]
 struct Anchors<'a> {
     docs: FxHashMap<&'a str, &'a HashSet<String>>,
-    generated: FxHashMap<String, HashSet<String>>,
+    generated: Option<&'a FxHashMap<String, HashSet<String>>>,
 }
 
 impl Anchors<'_> {
     /// Whether the ids of page `path` are known (those of static files are not).
     fn knows(&self, path: &str) -> bool {
-        self.docs.contains_key(path) || self.generated.contains_key(path)
+        self.docs.contains_key(path) || self.generated.is_some_and(|g| g.contains_key(path))
     }
 
     /// Whether page `path` has the id `id`.
     fn has(&self, path: &str, id: &str) -> bool {
         self.docs.get(path).is_some_and(|ids| ids.contains(id))
-            || self.generated.get(path).is_some_and(|ids| ids.contains(id))
+            || self
+                .generated
+                .and_then(|g| g.get(path))
+                .is_some_and(|ids| ids.contains(id))
     }
 }
 
+/// The broken links and anchors of each document, taken from `checked_before` (by input
+/// hash, from a check against the same paths and ids) where it has them.
 fn check_links(
     content: &Content,
     rendered: &[Arc<Rendered>],
     known: &FxHashSet<Cow<str>>,
     anchors: &Anchors,
     policy: LinkPolicy,
-) -> Vec<Problem> {
+    doc_hashes: &[u64],
+    checked_before: &FxHashMap<u64, Vec<Problem>>,
+) -> Vec<Vec<Problem>> {
     let make = |file: &Path, line: usize, msg: String| match policy {
         LinkPolicy::Error => Problem::error(file, Some(line), msg),
         LinkPolicy::Warn => Problem::warning(file, Some(line), msg),
     };
-    let per_doc: Vec<Vec<Problem>> = content
+    content
         .docs
         .par_iter()
         .zip(rendered)
-        .map(|(d, r)| check_doc_links(d, r, known, anchors, &make))
-        .collect();
-    per_doc.into_iter().flatten().collect()
+        .zip(doc_hashes)
+        .map(|((d, r), h)| match checked_before.get(h) {
+            Some(found) => found.clone(),
+            None => check_doc_links(d, r, known, anchors, &make),
+        })
+        .collect()
 }
 
 /// The broken links and anchors of one document.

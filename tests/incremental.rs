@@ -247,6 +247,21 @@ fn noted_changes_read_only_those_files_and_added_or_removed_files_are_found() {
     });
     assert!(!listed(&g));
 
+    // A heading that another page links to is renamed: that page's link breaks, although
+    // only the target changed; renamed back, the site builds again.
+    let toml = "content/notes/toml-page.md";
+    site.edit(toml, "## Intro", "## Introduction");
+    cache.note_changes(Some(&[toml.into()]));
+    let err = site::generate_cached(&options(&site), &mut cache).expect_err("broken anchor");
+    let text = err.to_string();
+    assert!(
+        text.contains("week-40.md") && text.contains("intro"),
+        "{text}"
+    );
+    rebuild_matches_full(&site, &mut cache, Some(&[toml]), |s| {
+        s.edit(toml, "## Introduction", "## Intro")
+    });
+
     // A file with broken front matter fails the build; once fixed, the next build has it.
     site.edit(week, "title: \"Week 40", "title: [\"Week 40");
     cache.note_changes(Some(&[week.into()]));

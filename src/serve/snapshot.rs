@@ -204,21 +204,29 @@ impl Snapshot {
     /// Output paths whose bytes differ between `self` (older) and `newer`: added, removed or
     /// changed, sorted.
     pub fn changed_paths(&self, newer: &Snapshot) -> Vec<String> {
-        let mut out: Vec<String> = newer
-            .files
-            .iter()
-            .filter(|(path, body)| match self.files.get(*path) {
-                None => true,
-                Some(old) => !same_body(old, body),
-            })
-            .map(|(p, _)| p.clone())
-            .chain(
+        let mut kept = 0;
+        let mut out: Vec<String> = Vec::new();
+        for (path, body) in &newer.files {
+            match self.files.get(path) {
+                None => out.push(path.clone()),
+                Some(old) => {
+                    kept += 1;
+                    if !same_body(old, body) {
+                        out.push(path.clone());
+                    }
+                }
+            }
+        }
+        // Every old path is still there when as many were found as there were: only look for
+        // removed ones otherwise.
+        if kept < self.files.len() {
+            out.extend(
                 self.files
                     .keys()
                     .filter(|p| !newer.files.contains_key(*p))
                     .cloned(),
-            )
-            .collect();
+            );
+        }
         out.sort();
         out
     }
