@@ -443,8 +443,7 @@ impl RenderCache {
     }
 
     /// Keeps the files a deferred [`SearchJob`] made, for the next builds to serve until their
-    /// own index is made.
-    /// Returns the files it replaces.
+    /// own index is made, and returns the files they replace.
     pub fn keep_search_files(&mut self, files: Vec<OutputFile>) -> Option<Vec<OutputFile>> {
         self.search_files.replace(files)
     }
@@ -489,6 +488,30 @@ impl RenderCache {
             one_shot: true,
             ..RenderCache::default()
         }
+    }
+}
+
+/// A per-document fingerprint kept between builds, by the document's input hash: the values of
+/// the last build are reused, and only those of this build are kept for the next one.
+struct PerDocument<'c> {
+    previous: FxHashMap<u64, u64>,
+    kept: &'c mut FxHashMap<u64, u64>,
+}
+
+impl<'c> PerDocument<'c> {
+    /// Takes the last build's values out of `kept`, which then collects this build's.
+    fn new(kept: &'c mut FxHashMap<u64, u64>) -> Self {
+        PerDocument {
+            previous: std::mem::take(kept),
+            kept,
+        }
+    }
+
+    /// The value for the document with input hash `doc`: the last build's, or `make`'s.
+    fn get(&mut self, doc: u64, make: impl FnOnce() -> u64) -> u64 {
+        let value = self.previous.get(&doc).copied().unwrap_or_else(make);
+        self.kept.insert(doc, value);
+        value
     }
 }
 
@@ -635,24 +658,21 @@ fn generate_from_content(
     // from the settings (which `key` covers).
     let one_shot = cache.one_shot;
     let matrix_inputs = (!one_shot && compare_on).then(|| {
-        let previous = std::mem::take(&mut cache.statement_fingerprints);
-        let mut kept = FxHashMap::default();
+        let mut reuse = PerDocument::new(&mut cache.statement_fingerprints);
         let mut h = Fingerprint::new();
         h.u64(key);
         for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
             if r.statements.is_empty() && r.mentions.is_empty() {
                 continue;
             }
-            let fp = previous.get(doc).copied().unwrap_or_else(|| {
+            let fp = reuse.get(*doc, || {
                 Fingerprint::new()
                     .json(&r.statements)
                     .json(&r.mentions)
                     .finish()
             });
-            kept.insert(*doc, fp);
             h.str(&d.title).str(&d.site_path).u64(fp);
         }
-        cache.statement_fingerprints = kept;
         h.finish()
     });
     let matrix_data: Option<Arc<MatrixData>> = match (&cache.matrix, matrix_inputs) {
@@ -830,14 +850,13 @@ fn generate_from_content(
         for p in others {
             h.str(p);
         }
-        let previous = std::mem::take(&mut cache.anchor_fingerprints);
+        let mut reuse = PerDocument::new(&mut cache.anchor_fingerprints);
         for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
-            let fp = previous.get(doc).copied().unwrap_or_else(|| {
+            let fp = reuse.get(*doc, || {
                 let mut ids: Vec<&String> = r.anchors.iter().collect();
                 ids.sort_unstable();
                 Fingerprint::new().json(&ids).finish()
             });
-            cache.anchor_fingerprints.insert(*doc, fp);
             h.str(&d.site_path).u64(fp);
         }
         h.u64(matrix_inputs.unwrap_or(0));

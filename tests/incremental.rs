@@ -27,6 +27,15 @@ fn build_cached(opts: &BuildOptions, cache: &mut RenderCache) -> Generated {
     g
 }
 
+/// The text of the generated file `path` of a build.
+fn text_of(g: &Generated, path: &str) -> String {
+    let file = g.files.iter().find(|f| f.path == path).expect(path);
+    match &file.data {
+        FileData::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        FileData::Copy(_) => panic!("{path} is a copied file, not a generated one"),
+    }
+}
+
 fn options(site: &Site) -> BuildOptions {
     BuildOptions {
         root: site.root.clone(),
@@ -136,15 +145,7 @@ fn statement_tag_and_neighbour_edits_match_a_full_build() {
         s.edit(week, "- Easy to debug", "- Easy to debug locally")
     });
     assert!(cache.generated_rendered >= 1, "matrix pages render again");
-    let compare = g
-        .files
-        .iter()
-        .find(|f| f.path == "compare/index.html")
-        .expect("matrix page");
-    match &compare.data {
-        FileData::Bytes(b) => assert!(String::from_utf8_lossy(b).contains("Easy to debug locally")),
-        FileData::Copy(_) => panic!("generated page"),
-    }
+    assert!(text_of(&g, "compare/index.html").contains("Easy to debug locally"));
 
     // A tag added: the tag pages change.
     rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
@@ -172,15 +173,7 @@ fn statement_tag_and_neighbour_edits_match_a_full_build() {
     let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
         s.edit(week, "updated: 2024-10-08", "updated: 2024-11-08")
     });
-    let sitemap = g
-        .files
-        .iter()
-        .find(|f| f.path == "sitemap.xml")
-        .expect("sitemap");
-    match &sitemap.data {
-        FileData::Bytes(b) => assert!(String::from_utf8_lossy(b).contains("2024-11-08")),
-        FileData::Copy(_) => panic!("generated file"),
-    }
+    assert!(text_of(&g, "sitemap.xml").contains("2024-11-08"));
 
     // A description shown in the section listing.
     rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {

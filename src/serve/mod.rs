@@ -113,7 +113,8 @@ impl State {
 /// The search index, made on a thread of its own after each build's pages are served.
 #[derive(Default)]
 struct SearchWork {
-    /// Number of the latest build served; the index of an older build is dropped.
+    /// Number of the latest build served (copied-file refreshes keep the number); the index
+    /// of an older build is dropped.
     latest: AtomicU64,
     /// The files of the latest index made, for the next build to serve until its own is made.
     done: Mutex<Option<Vec<site::OutputFile>>>,
@@ -317,6 +318,9 @@ impl Builder {
                 );
                 let search = built.search.take();
                 let mut timings = std::mem::take(&mut built.timings);
+                // An index still being made for an earlier build is now out of date. (A save
+                // of copied files only keeps the pages, and so the index being made.)
+                self.search.latest.fetch_add(1, Ordering::SeqCst);
                 self.publish(state, &old, built.snapshot, start, &how);
                 if self.timings {
                     timings.lap("compare, swap, event");
@@ -433,7 +437,6 @@ impl Builder {
             .collect();
         let build_id = site.build_id.clone();
         let base_path = site.base_path.clone();
-        self.search.latest.fetch_add(1, Ordering::SeqCst);
         // An index made while this site was built is newer than the one it carries.
         let current = state.current();
         if current.search_paths != old.search_paths {
