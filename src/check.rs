@@ -303,11 +303,7 @@ fn render_alone(content: &Content, config: &Config) -> Vec<std::sync::Arc<Render
     let urls = UrlBuilder::new(&config.base_url);
     let highlighter = Highlighter::new();
     let rules = Rules::new(&config.compare, String::new());
-    let pages: HashMap<String, String> = content
-        .docs
-        .iter()
-        .map(|d| (d.rel.clone(), d.site_path.clone()))
-        .collect();
+    let pages = content.site_paths_by_rel();
     let reserved_ids = HashSet::new();
     let env = Env {
         urls: &urls,

@@ -376,6 +376,15 @@ impl Content {
         })
     }
 
+    /// The site path of every document, by its path relative to `content/`, borrowed: what
+    /// links between pages are resolved with.
+    pub fn site_paths_by_rel(&self) -> SitePaths<'_> {
+        self.docs
+            .iter()
+            .map(|d| (d.rel.as_str(), d.site_path.as_str()))
+            .collect()
+    }
+
     /// The pages and sections of every section that has some, in listing order, by the
     /// section's index: one pass over the documents, whatever the number of sections.
     pub fn children_by_section(&self) -> HashMap<usize, Vec<usize>> {
@@ -386,11 +395,14 @@ impl Content {
             }
         }
         for list in children.values_mut() {
-            list.sort_by(|&a, &b| listing_order(&self.docs[a], &self.docs[b]));
+            sort_in_listing_order(&self.docs, list);
         }
         children
     }
 }
+
+/// Site paths by document path relative to `content/` ([`Content::site_paths_by_rel`]).
+pub type SitePaths<'a> = rustc_hash::FxHashMap<&'a str, &'a str>;
 
 /// The files under `content/` with the paths they are published at (beside their page for
 /// the files of a page bundle).
@@ -461,14 +473,26 @@ pub fn bundle_file_path<'a>(
     None
 }
 
-/// Listing order: weight (missing last), then newest date first, then title.
-pub fn listing_order(a: &Document, b: &Document) -> std::cmp::Ordering {
+/// Sorts the documents at `list` (indices into `docs`) in listing order: weight (missing
+/// last), then newest date first, then title (case-blind), then path. Each title is
+/// lower-cased once, not once per comparison.
+pub fn sort_in_listing_order(docs: &[Document], list: &mut [usize]) {
     let weight = |d: &Document| d.front.weight.unwrap_or(i64::MAX);
-    weight(a)
-        .cmp(&weight(b))
-        .then_with(|| b.date.cmp(&a.date))
-        .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
-        .then_with(|| a.rel.cmp(&b.rel))
+    let mut keyed: Vec<(usize, String)> = list
+        .iter()
+        .map(|&i| (i, docs[i].title.to_lowercase()))
+        .collect();
+    keyed.sort_by(|(a, title_a), (b, title_b)| {
+        let (a, b) = (&docs[*a], &docs[*b]);
+        weight(a)
+            .cmp(&weight(b))
+            .then_with(|| b.date.cmp(&a.date))
+            .then_with(|| title_a.cmp(title_b))
+            .then_with(|| a.rel.cmp(&b.rel))
+    });
+    for (slot, (i, _)) in list.iter_mut().zip(keyed) {
+        *slot = i;
+    }
 }
 
 fn implicit_home(site_title: &str) -> Document {

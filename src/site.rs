@@ -581,11 +581,7 @@ fn generate_from_content(
         String::new()
     };
     let rules = Rules::new(&config.compare, matrix_url);
-    let pages: HashMap<String, String> = content
-        .docs
-        .iter()
-        .map(|d| (d.rel.clone(), d.site_path.clone()))
-        .collect();
+    let pages = content.site_paths_by_rel();
 
     // Markdown, in parallel, reusing cached results for unchanged documents. The key covers
     // what every document's markdown depends on: the settings, the templates (shortcodes) and
@@ -730,10 +726,8 @@ fn generate_from_content(
             base_path: urls.base_path().to_string(),
         };
         match (&cache.search_files, cache.defer_search) {
-            (Some(previous), true) => {
-                files.extend(previous.iter().cloned());
-                search_job = Some(job);
-            }
+            // The caller serves the previous index until it has made this one.
+            (Some(_), true) => search_job = Some(job),
             _ => {
                 let made = job.run();
                 if !cache.one_shot {
@@ -813,6 +807,9 @@ fn generate_from_content(
             .filter(|(i, f)| !search_range.contains(i) || f.path == search::MANIFEST_PATH)
             .map(|(_, f)| Cow::Borrowed(f.path.as_str())),
     );
+    if config.search {
+        known_paths.insert(Cow::Borrowed(search::MANIFEST_PATH));
+    }
     let mut anchors = Anchors::default();
     for (d, r) in content.docs.iter().zip(&rendered) {
         known_paths.insert(Cow::Borrowed(&d.site_path));
@@ -1336,22 +1333,28 @@ type Tags = BTreeMap<String, Vec<usize>>;
 
 fn collect_tags(content: &Content) -> Tags {
     // Tags that differ only in case or punctuation (`Rust`, `rust`) have one URL, so they share
-    // one page, named by the first spelling met.
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut tags: Tags = BTreeMap::new();
+    // one page, named by the first spelling met. Each spelling is slugified once.
+    let mut name_of_slug: FxHashMap<String, usize> = FxHashMap::default();
+    let mut name_of_spelling: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut names: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, d) in content.docs.iter().enumerate() {
         for t in &d.front.tags {
-            let name = names
-                .entry(slugify_path_part(t))
-                .or_insert_with(|| t.clone())
-                .clone();
-            let docs = tags.entry(name).or_default();
+            let k = *name_of_spelling.entry(t.as_str()).or_insert_with(|| {
+                *name_of_slug.entry(slugify_path_part(t)).or_insert_with(|| {
+                    names.push((t.as_str(), Vec::new()));
+                    names.len() - 1
+                })
+            });
+            let docs = &mut names[k].1;
             if docs.last() != Some(&i) {
                 docs.push(i);
             }
         }
     }
-    tags
+    names
+        .into_iter()
+        .map(|(name, docs)| (name.to_string(), docs))
+        .collect()
 }
 
 /// Per-build data used to make each page's template context without per-page copies of
@@ -1361,7 +1364,8 @@ struct PageContextData<'a> {
     rendered: &'a [Arc<Rendered>],
     urls: &'a UrlBuilder,
     config: &'a Config,
-    citing: &'a BTreeMap<String, Vec<(String, String)>>,
+    /// The matrix pages citing each source page, by the source's site path.
+    cited_by_path: FxHashMap<&'a str, &'a [(String, String)]>,
     /// Children of each section, in listing order.
     children: HashMap<usize, Vec<usize>>,
     /// Top-level sections.
@@ -1436,12 +1440,19 @@ impl<'a> PageContextData<'a> {
                 neighbour_ids[c] = (prev, pages.get(k + 1).copied());
             }
         }
+        let cited_by_path = citing
+            .iter()
+            .filter_map(|(url, list)| {
+                let path = url.strip_prefix(urls.base_path())?;
+                Some((path, list.as_slice()))
+            })
+            .collect();
         let mut data = PageContextData {
             content,
             rendered,
             urls,
             config,
-            citing,
+            cited_by_path,
             children,
             top,
             top_position,
@@ -1462,14 +1473,21 @@ impl<'a> PageContextData<'a> {
             .iter()
             .map(|&s| {
                 let mut h = Fingerprint::new();
+                h.str(urls.base_path());
                 for &c in data.children.get(&s).map(Vec::as_slice).unwrap_or_default() {
                     h.str(&docs[c].title);
-                    h.str(&urls.path(&docs[c].site_path));
+                    h.str(&docs[c].site_path);
                 }
                 h.finish()
             })
             .collect();
         data
+    }
+
+    /// The matrix pages citing document `i`: (title, URL).
+    fn cited_of(&self, i: usize) -> &'a [(String, String)] {
+        let path = self.content.docs[i].site_path.trim_start_matches('/');
+        self.cited_by_path.get(path).copied().unwrap_or_default()
     }
 
     /// The summary entry of document `i` for listings.
@@ -1517,12 +1535,7 @@ impl<'a> PageContextData<'a> {
         let (prev, next) = self.neighbour_ids[i];
         link(&mut h, prev);
         link(&mut h, next);
-        let cited = if self.citing.is_empty() {
-            None
-        } else {
-            self.citing.get(&self.urls.path(&d.site_path))
-        };
-        for (title, url) in cited.map(Vec::as_slice).unwrap_or_default() {
+        for (title, url) in self.cited_of(i) {
             h.str(title);
             h.str(url);
         }
@@ -1687,14 +1700,10 @@ impl<'a> PageContextData<'a> {
         breadcrumbs.reverse();
         let (prev, next) = self.neighbours(i);
         let compared_in: Vec<serde_json::Value> = self
-            .citing
-            .get(&urls.path(&d.site_path))
-            .map(|list| {
-                list.iter()
-                    .map(|(t, u)| serde_json::json!({"title": t, "url": u}))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .cited_of(i)
+            .iter()
+            .map(|(t, u)| serde_json::json!({"title": t, "url": u}))
+            .collect();
         let edit_url = if self.config.repo_url.is_empty() {
             String::new()
         } else {
@@ -1936,9 +1945,7 @@ fn generated_pages(
             let slug = slugify_path_part(name);
             let site_path = format!("tags/{slug}/");
             let mut sorted = docs.clone();
-            sorted.sort_by(|&a, &b| {
-                crate::content::listing_order(&ctx.content.docs[a], &ctx.content.docs[b])
-            });
+            crate::content::sort_in_listing_order(&ctx.content.docs, &mut sorted);
             let fingerprint = reuse.fingerprint(|h| {
                 h.str(name);
                 for &i in &sorted {

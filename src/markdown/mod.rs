@@ -11,7 +11,7 @@
 pub mod extract;
 pub mod shortcodes;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -44,7 +44,7 @@ pub struct Env<'a> {
     /// Escape raw HTML instead of passing it through.
     pub escape_html: bool,
     /// Site path of every document, by its path relative to `content/`.
-    pub pages: &'a HashMap<String, String>,
+    pub pages: &'a crate::content::SitePaths<'a>,
     /// Renders shortcodes.
     pub shortcodes: &'a dyn ShortcodeRenderer,
     /// Ids the page layout already uses (`main`, `sidebar`); headings get other ids.
@@ -944,11 +944,11 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
         );
     };
     if joined.ends_with(".md") {
-        return match env.pages.get(&joined) {
+        return match env.pages.get(joined.as_str()) {
             Some(site_path) => (
                 with_fragment(env.urls.path(site_path)),
                 Some(LinkTarget::Internal {
-                    site_path: site_path.clone(),
+                    site_path: site_path.to_string(),
                     anchor: fragment,
                 }),
             ),
@@ -968,7 +968,7 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
         joined
     } else {
         // A file under content/: a page bundle's files are published under the page's URL.
-        let site_path_of = |rel: &str| env.pages.get(rel).map(String::as_str);
+        let site_path_of = |rel: &str| env.pages.get(rel).copied();
         crate::content::bundle_file_path(&joined, site_path_of).unwrap_or(joined)
     };
     (

@@ -71,7 +71,7 @@ pub fn route(site: &Snapshot, target: &str) -> Route {
     }
     let rest = &p.segments[base.len()..];
     let rel = rest.join("/");
-    let has = |key: &str| site.files.contains_key(key);
+    let has = |key: &str| site.contains(key);
     if rest.is_empty() || p.trailing_slash {
         if !p.trailing_slash {
             // `/docs` for base `/docs/`.
@@ -359,7 +359,7 @@ pub fn hello_json(site: &Snapshot) -> String {
 }
 
 fn not_found(request: Request, site: &Snapshot) {
-    if site.files.contains_key("404.html") {
+    if site.contains("404.html") {
         send_file(request, site, "404.html", 404, true);
         return;
     }
@@ -377,7 +377,7 @@ fn not_found(request: Request, site: &Snapshot) {
 
 fn send_file(request: Request, site: &Snapshot, key: &str, status: u16, always_reload: bool) {
     let content_type = content_type(key);
-    match site.files.get(key) {
+    match site.get(key) {
         Some(Body::Bytes(data)) => {
             let data = if is_html(key) {
                 Arc::new(inject(data, &snippet(site, key, always_reload)))
@@ -429,6 +429,7 @@ mod tests {
             .collect();
         Snapshot::from_output(
             files,
+            &rustc_hash::FxHashSet::default(),
             std::path::Path::new("/nonexistent"),
             base,
             "b1".into(),

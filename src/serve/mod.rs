@@ -26,6 +26,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashSet;
+
 use crate::error::{BuildError, Problem};
 use crate::site::{self, BuildOptions, RenderCache, StageTimes};
 use crate::term::Style;
@@ -212,9 +214,20 @@ impl Builder {
             site::generate_with_config(&options, config, &mut self.cache).map_err(failure)?;
         timings.append(std::mem::take(&mut generated.timings));
         self.cache.recycle(std::mem::take(&mut generated.content));
-        let (mut snapshot, refused) =
-            Snapshot::from_output(generated.files, &self.root, &self.base_path, String::new());
-        snapshot.search_paths = self.cache.search_file_paths().map(str::to_string).collect();
+        // A deferred index leaves the files without one: the site serves the latest index made
+        // (see `publish`). Otherwise the files hold this build's index.
+        let search_paths: FxHashSet<&str> = if generated.search.is_some() {
+            FxHashSet::default()
+        } else {
+            self.cache.search_file_paths().collect()
+        };
+        let (snapshot, refused) = Snapshot::from_output(
+            generated.files,
+            &search_paths,
+            &self.root,
+            &self.base_path,
+            String::new(),
+        );
         timings.lap("snapshot");
         Ok(Built {
             snapshot,
@@ -303,6 +316,7 @@ impl Builder {
                 state,
                 &old,
                 site,
+                false,
                 start,
                 "no page rendered: copied files only",
             );
@@ -321,7 +335,8 @@ impl Builder {
                 // An index still being made for an earlier build is now out of date. (A save
                 // of copied files only keeps the pages, and so the index being made.)
                 self.search.latest.fetch_add(1, Ordering::SeqCst);
-                self.publish(state, &old, built.snapshot, start, &how);
+                let own_index = search.is_none();
+                self.publish(state, &old, built.snapshot, own_index, start, &how);
                 if self.timings {
                     timings.lap("compare, swap, event");
                     print!("{timings}");
@@ -366,7 +381,7 @@ impl Builder {
             }
             let key = inside.to_str()?.replace('\\', "/");
             let refreshed = site.refreshed(&key, &self.root.join(rel))?;
-            site.files.insert(key, refreshed);
+            Arc::make_mut(&mut site.files).insert(key, refreshed);
         }
         Some(site)
     }
@@ -384,7 +399,11 @@ impl Builder {
             let start = Instant::now();
             background_priority();
             // One thread of its own, not the build's pool: the next rebuild gets every core.
-            let index = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+            let index = match rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "archsite-index".into())
+                .build()
+            {
                 Ok(pool) => pool.install(|| job.run()),
                 Err(_) => job.run(),
             };
@@ -415,12 +434,14 @@ impl Builder {
         }
     }
 
-    /// Swaps in a new site and sends the event its changes call for.
+    /// Swaps in a new site and sends the event its changes call for. Unless the site carries
+    /// its own search index (`own_index`), it serves the latest one made.
     fn publish(
         &mut self,
         state: &State,
         old: &Snapshot,
         mut site: Snapshot,
+        own_index: bool,
         start: Instant,
         how: &str,
     ) {
@@ -437,10 +458,9 @@ impl Builder {
             .collect();
         let build_id = site.build_id.clone();
         let base_path = site.base_path.clone();
-        // An index made while this site was built is newer than the one it carries.
-        let current = state.current();
-        if current.search_paths != old.search_paths {
-            site = site.with_search_of(&current);
+        // The latest index, which may have been made while this site was built.
+        if !own_index {
+            site = site.with_search_of(&state.current());
         }
         state.swap(site);
         let ms = start.elapsed().as_millis();

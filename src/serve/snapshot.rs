@@ -7,10 +7,11 @@
 //! the snapshot is made and again before every read, so a symbolic link can never lead a request
 //! outside the site.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::content::CONTENT_DIR;
 use crate::error::Problem;
@@ -52,11 +53,19 @@ impl Failure {
     }
 }
 
+/// Output paths (`notes/x/index.html`) to their bytes.
+pub type Files = FxHashMap<String, Body>;
+
 /// A built site as the server sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    /// Output path (`notes/x/index.html`) to its bytes.
-    pub files: HashMap<String, Body>,
+    /// Output path (`notes/x/index.html`) to its bytes, but for the search index. Shared, so a
+    /// snapshot that only differs in its search index or its error costs no copy.
+    pub files: Arc<Files>,
+    /// The search index files (manifest, chunks, fragments). The dev server makes them after
+    /// the pages and swaps them in on their own, so each build shares the previous map until
+    /// its own is made.
+    pub search: Arc<Files>,
     /// `/` or `/sub/path/`, from site.toml's base_url.
     pub base_path: String,
     /// Identifies the files of this snapshot; changes with every successful build that changed
@@ -67,9 +76,6 @@ pub struct Snapshot {
     pub error: Option<Arc<Failure>>,
     /// Canonical folders that copied files must lie in.
     allowed: Vec<PathBuf>,
-    /// The output paths of the search index files among `files`, which the dev server makes
-    /// after the pages and swaps in on their own.
-    pub search_paths: Vec<String>,
 }
 
 impl Snapshot {
@@ -82,10 +88,22 @@ impl Snapshot {
         }
     }
 
-    /// Makes a snapshot from a build's output. Copied files whose source resolves outside the
-    /// site's `static/` and `content/` folders are left out and reported.
+    /// The bytes of output path `key`.
+    pub fn get(&self, key: &str) -> Option<&Body> {
+        self.files.get(key).or_else(|| self.search.get(key))
+    }
+
+    /// Whether the site has output path `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Makes a snapshot from a build's output, with the files at `search_paths` as its search
+    /// index. Copied files whose source resolves outside the site's `static/` and `content/`
+    /// folders are left out and reported.
     pub fn from_output(
         files: Vec<OutputFile>,
+        search_paths: &FxHashSet<&str>,
         root: &Path,
         base_path: &str,
         build_id: String,
@@ -94,9 +112,17 @@ impl Snapshot {
             .iter()
             .filter_map(|d| std::fs::canonicalize(root.join(d)).ok())
             .collect();
-        let mut map = HashMap::with_capacity(files.len());
+        let mut map = Files::default();
+        map.reserve(files.len());
+        let mut search = Files::default();
         let mut refused = Vec::new();
         for f in files {
+            if search_paths.contains(f.path.as_str()) {
+                if let FileData::Bytes(b) = f.data {
+                    search.insert(f.path, Body::Bytes(b));
+                }
+                continue;
+            }
             let body = match f.data {
                 FileData::Bytes(b) => Body::Bytes(b),
                 FileData::Copy(src) => match checked_source(&src, &allowed) {
@@ -118,12 +144,12 @@ impl Snapshot {
         }
         (
             Snapshot {
-                files: map,
+                files: Arc::new(map),
+                search: Arc::new(search),
                 base_path: base_path.to_string(),
                 build_id,
                 error: None,
                 allowed,
-                search_paths: Vec::new(),
             },
             refused,
         )
@@ -131,34 +157,25 @@ impl Snapshot {
 
     /// The same site with the search index `index` instead of its own.
     pub fn with_search_files(&self, index: &[OutputFile]) -> Snapshot {
-        let mut site = self.clone();
-        for path in &self.search_paths {
-            site.files.remove(path);
+        let search = index
+            .iter()
+            .filter_map(|f| match &f.data {
+                FileData::Bytes(b) => Some((f.path.clone(), Body::Bytes(Arc::clone(b)))),
+                FileData::Copy(_) => None,
+            })
+            .collect();
+        Snapshot {
+            search: Arc::new(search),
+            ..self.clone()
         }
-        site.search_paths = Vec::with_capacity(index.len());
-        for f in index {
-            if let FileData::Bytes(b) = &f.data {
-                site.files
-                    .insert(f.path.clone(), Body::Bytes(Arc::clone(b)));
-                site.search_paths.push(f.path.clone());
-            }
-        }
-        site
     }
 
     /// The same site with the search index of `other` instead of its own.
     pub fn with_search_of(self, other: &Snapshot) -> Snapshot {
-        let mut site = self;
-        for path in std::mem::take(&mut site.search_paths) {
-            site.files.remove(&path);
+        Snapshot {
+            search: Arc::clone(&other.search),
+            ..self
         }
-        for path in &other.search_paths {
-            if let Some(body) = other.files.get(path) {
-                site.files.insert(path.clone(), body.clone());
-            }
-        }
-        site.search_paths = other.search_paths.clone();
-        site
     }
 
     /// The same files with a build failure attached (or cleared).
@@ -186,7 +203,7 @@ impl Snapshot {
     /// `key` is a copied file whose source is `source` (same canonical path, still inside the
     /// site); `None` otherwise.
     pub fn refreshed(&self, key: &str, source: &Path) -> Option<Body> {
-        let Some(Body::File(old)) = self.files.get(key) else {
+        let Some(Body::File(old)) = self.get(key) else {
             return None;
         };
         let path = checked_source(source, &self.allowed)?;
@@ -202,11 +219,14 @@ impl Snapshot {
     }
 
     /// Output paths whose bytes differ between `self` (older) and `newer`: added, removed or
-    /// changed, sorted.
+    /// changed, sorted. The search index is left out: no page shows its bytes.
     pub fn changed_paths(&self, newer: &Snapshot) -> Vec<String> {
+        if Arc::ptr_eq(&self.files, &newer.files) {
+            return Vec::new();
+        }
         let mut kept = 0;
         let mut out: Vec<String> = Vec::new();
-        for (path, body) in &newer.files {
+        for (path, body) in newer.files.iter() {
             match self.files.get(path) {
                 None => out.push(path.clone()),
                 Some(old) => {
@@ -277,7 +297,8 @@ mod tests {
                 .unwrap();
             files.push(copy("ln.txt", root.join("static/ln.txt")));
         }
-        let (snap, refused) = Snapshot::from_output(files, &root, "/", "1".into());
+        let (snap, refused) =
+            Snapshot::from_output(files, &FxHashSet::default(), &root, "/", "1".into());
         assert!(snap.files.contains_key("ok.txt"));
         assert!(!snap.files.contains_key("up.txt"));
         assert!(refused.contains(&"up.txt".to_string()));
@@ -311,6 +332,7 @@ mod tests {
                 bytes("b.css", "x"),
                 bytes("c.js", "c"),
             ],
+            &FxHashSet::default(),
             root,
             "/",
             "1".into(),
@@ -321,6 +343,7 @@ mod tests {
                 bytes("b.css", "y"),
                 bytes("d.js", "d"),
             ],
+            &FxHashSet::default(),
             root,
             "/",
             "2".into(),
