@@ -474,25 +474,21 @@ pub fn bundle_file_path<'a>(
 }
 
 /// Sorts the documents at `list` (indices into `docs`) in listing order: weight (missing
-/// last), then newest date first, then title (case-blind), then path. Each title is
-/// lower-cased once, not once per comparison.
+/// last), then newest date first, then title (case-blind), then path.
 pub fn sort_in_listing_order(docs: &[Document], list: &mut [usize]) {
     let weight = |d: &Document| d.front.weight.unwrap_or(i64::MAX);
-    let mut keyed: Vec<(usize, String)> = list
-        .iter()
-        .map(|&i| (i, docs[i].title.to_lowercase()))
-        .collect();
-    keyed.sort_by(|(a, title_a), (b, title_b)| {
-        let (a, b) = (&docs[*a], &docs[*b]);
+    // Case-blind without lower-casing whole titles: most comparisons end at the first letters.
+    fn lower(t: &str) -> impl Iterator<Item = char> + '_ {
+        t.chars().flat_map(char::to_lowercase)
+    }
+    list.sort_by(|&a, &b| {
+        let (a, b) = (&docs[a], &docs[b]);
         weight(a)
             .cmp(&weight(b))
             .then_with(|| b.date.cmp(&a.date))
-            .then_with(|| title_a.cmp(title_b))
+            .then_with(|| lower(&a.title).cmp(lower(&b.title)))
             .then_with(|| a.rel.cmp(&b.rel))
     });
-    for (slot, (i, _)) in list.iter_mut().zip(keyed) {
-        *slot = i;
-    }
 }
 
 fn implicit_home(site_title: &str) -> Document {

@@ -515,12 +515,45 @@ impl<'c> PerDocument<'c> {
     }
 }
 
-fn hash_of(parts: &[&[u8]]) -> u64 {
-    let mut f = Fingerprint::new();
-    for p in parts {
-        f.bytes(p);
+/// Per-document hashes made once per build, in parallel, so that fingerprints over many
+/// documents hash numbers rather than the same strings again.
+struct DocHashes {
+    /// What a document's markdown is made from: its path, file bytes and site path.
+    inputs: Vec<u64>,
+    /// Its path relative to `content/` and its site path: its place in the page list.
+    paths: Vec<u64>,
+    /// Its title and site path: what a link to it shows (sidebar, breadcrumbs, neighbours).
+    links: Vec<u64>,
+}
+
+impl DocHashes {
+    fn of(content: &Content) -> Self {
+        let all: Vec<(u64, u64, u64)> = content
+            .docs
+            .par_iter()
+            .map(|d| {
+                let site = d.site_path.as_bytes();
+                (
+                    hash_of(&[d.rel.as_bytes(), &d.source_hash.to_le_bytes(), site]),
+                    hash_of(&[d.rel.as_bytes(), site]),
+                    hash_of(&[d.title.as_bytes(), site]),
+                )
+            })
+            .collect();
+        DocHashes {
+            inputs: all.iter().map(|h| h.0).collect(),
+            paths: all.iter().map(|h| h.1).collect(),
+            links: all.iter().map(|h| h.2).collect(),
+        }
     }
-    f.finish()
+}
+
+/// A hash of `parts` that tells their boundaries apart (`ab` + `c` differs from `a` + `bc`):
+/// each part is hashed with the hash of those before it as the seed. Nothing is allocated.
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    parts.iter().fold(parts.len() as u64, |seed, part| {
+        xxhash_rust::xxh3::xxh3_64_with_seed(part, seed)
+    })
 }
 
 fn generate_with(
@@ -586,13 +619,14 @@ fn generate_from_content(
     // Markdown, in parallel, reusing cached results for unchanged documents. The key covers
     // what every document's markdown depends on: the settings, the templates (shortcodes) and
     // the page list (links), in the load's deterministic order.
+    let mut hashes = DocHashes::of(content);
+    let doc_hashes = &hashes.inputs;
     let key = {
         let mut h = Fingerprint::new();
         h.str(&toml::to_string(&config).unwrap_or_default());
         h.u64(templates.fingerprint());
-        for d in &content.docs {
-            h.str(&d.rel);
-            h.str(&d.site_path);
+        for p in &hashes.paths {
+            h.u64(*p);
         }
         h.finish()
     };
@@ -602,17 +636,6 @@ fn generate_from_content(
         cache.anchor_fingerprints.clear();
         cache.key = key;
     }
-    let doc_hashes: Vec<u64> = content
-        .docs
-        .par_iter()
-        .map(|d| {
-            hash_of(&[
-                d.rel.as_bytes(),
-                &d.source_hash.to_le_bytes(),
-                d.site_path.as_bytes(),
-            ])
-        })
-        .collect();
     let rendered: Vec<Arc<Rendered>> = {
         let env = Env {
             urls: &urls,
@@ -627,7 +650,7 @@ fn generate_from_content(
         content
             .docs
             .par_iter()
-            .zip(&doc_hashes)
+            .zip(doc_hashes)
             .map(|(d, h)| match entries.get(h) {
                 Some(r) => Arc::clone(r),
                 None => Arc::new(markdown::render(d, &env)),
@@ -657,7 +680,7 @@ fn generate_from_content(
         let mut reuse = PerDocument::new(&mut cache.statement_fingerprints);
         let mut h = Fingerprint::new();
         h.u64(key);
-        for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
+        for ((r, doc), link) in rendered.iter().zip(doc_hashes).zip(&hashes.links) {
             if r.statements.is_empty() && r.mentions.is_empty() {
                 continue;
             }
@@ -667,7 +690,7 @@ fn generate_from_content(
                     .json(&r.mentions)
                     .finish()
             });
-            h.str(&d.title).str(&d.site_path).u64(fp);
+            h.u64(*link).u64(fp);
         }
         h.finish()
     });
@@ -755,11 +778,9 @@ fn generate_from_content(
         let of = |i: usize| children.get(&i).map(Vec::as_slice).unwrap_or_default();
         for &s in of(0) {
             h.tag(u8::from(content.docs[s].kind == Kind::Section));
-            h.str(&content.docs[s].title)
-                .str(&content.docs[s].site_path);
+            h.u64(hashes.links[s]);
             for &c in of(s) {
-                h.str(&content.docs[c].title)
-                    .str(&content.docs[c].site_path);
+                h.u64(hashes.links[c]);
             }
         }
         h.finish()
@@ -848,13 +869,13 @@ fn generate_from_content(
             h.str(p);
         }
         let mut reuse = PerDocument::new(&mut cache.anchor_fingerprints);
-        for ((d, r), doc) in content.docs.iter().zip(&rendered).zip(&doc_hashes) {
+        for ((r, doc), path) in rendered.iter().zip(doc_hashes).zip(&hashes.paths) {
             let fp = reuse.get(*doc, || {
                 let mut ids: Vec<&String> = r.anchors.iter().collect();
                 ids.sort_unstable();
                 Fingerprint::new().json(&ids).finish()
             });
-            h.str(&d.site_path).u64(fp);
+            h.u64(*path).u64(fp);
         }
         h.u64(matrix_inputs.unwrap_or(0));
         h.finish()
@@ -869,7 +890,7 @@ fn generate_from_content(
         &known_paths,
         &anchors,
         config.broken_links,
-        &doc_hashes,
+        doc_hashes,
         &checked_before,
     );
     if let Some(world) = link_world {
@@ -896,6 +917,7 @@ fn generate_from_content(
         Fingerprints {
             keys: Vec::new(),
             entries: Vec::new(),
+            links: Vec::new(),
         }
     } else {
         let keys: Vec<u64> = doc_hashes
@@ -911,7 +933,11 @@ fn generate_from_content(
             })
             .collect();
         cache.entry_fingerprints = keys.iter().copied().zip(entries.iter().copied()).collect();
-        Fingerprints { keys, entries }
+        Fingerprints {
+            keys,
+            entries,
+            links: std::mem::take(&mut hashes.links),
+        }
     };
     let ctx = PageContextData::new(
         content,
@@ -1055,8 +1081,8 @@ fn generate_from_content(
     let fingerprint = memo_key(&|h| {
         let stamp =
             |t: Option<chrono::NaiveDateTime>| t.map_or(i64::MIN, |t| t.and_utc().timestamp());
-        for d in &content.docs {
-            h.str(&d.site_path);
+        for (d, path) in content.docs.iter().zip(&hashes.paths) {
+            h.u64(*path);
             h.u64(stamp(d.updated.or(d.date)) as u64);
         }
         h.tag(u8::from(matrix.is_some()));
@@ -1391,6 +1417,8 @@ struct PageContextData<'a> {
     keys: &'a [u64],
     /// Per document, a fingerprint of its summary entry (empty in one-shot builds).
     entry_fingerprints: &'a [u64],
+    /// Per document, a hash of its title and site path (empty in one-shot builds).
+    link_hashes: &'a [u64],
 }
 
 /// What makes the fingerprints of a dev server build cheap: per-document hashes that stand for
@@ -1405,6 +1433,8 @@ struct Fingerprints {
     /// Per document: a fingerprint of its summary entry in listings, reused from the cache
     /// for an unchanged key.
     entries: Vec<u64>,
+    /// Per document: a hash of its title and site path ([`DocHashes::links`]).
+    links: Vec<u64>,
 }
 
 impl<'a> PageContextData<'a> {
@@ -1464,6 +1494,7 @@ impl<'a> PageContextData<'a> {
             nav_link_fingerprints: Vec::new(),
             keys: &fingerprints.keys,
             entry_fingerprints: &fingerprints.entries,
+            link_hashes: &fingerprints.links,
         };
         data.closed_nav = data.build_closed_nav();
         data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
@@ -1475,8 +1506,7 @@ impl<'a> PageContextData<'a> {
                 let mut h = Fingerprint::new();
                 h.str(urls.base_path());
                 for &c in data.children.get(&s).map(Vec::as_slice).unwrap_or_default() {
-                    h.str(&docs[c].title);
-                    h.str(&docs[c].site_path);
+                    h.u64(data.link_hashes.get(c).copied().unwrap_or(0));
                 }
                 h.finish()
             })
@@ -1519,8 +1549,7 @@ impl<'a> PageContextData<'a> {
         let link = |h: &mut Fingerprint, c: Option<usize>| match c {
             Some(c) => {
                 h.tag(1);
-                h.str(&docs[c].title);
-                h.str(&docs[c].site_path);
+                h.u64(self.link_hashes[c]);
             }
             None => {
                 h.tag(0);
@@ -1944,16 +1973,22 @@ fn generated_pages(
         for (name, docs) in tags {
             let slug = slugify_path_part(name);
             let site_path = format!("tags/{slug}/");
-            let mut sorted = docs.clone();
-            crate::content::sort_in_listing_order(&ctx.content.docs, &mut sorted);
+            // The listing order follows from what is hashed here (weight, date, the title in
+            // the entry, path), so a reused page is not sorted.
             let fingerprint = reuse.fingerprint(|h| {
                 h.str(name);
-                for &i in &sorted {
+                for &i in docs {
+                    let d = &ctx.content.docs[i];
                     h.u64(ctx.entry_fingerprints[i]);
+                    h.u64(d.front.weight.unwrap_or(i64::MAX) as u64);
+                    h.u64(d.date.map_or(i64::MIN, |t| t.and_utc().timestamp()) as u64);
+                    h.str(&d.rel);
                 }
             });
             let path = format!("{site_path}index.html");
             out.push(emit("taxonomy_term.html", &path, fingerprint, &|| {
+                let mut sorted = docs.clone();
+                crate::content::sort_in_listing_order(&ctx.content.docs, &mut sorted);
                 let pages: Vec<Value> = sorted.iter().map(|&i| ctx.entry(i).clone()).collect();
                 let mut term = tera::Map::new();
                 term.insert("name".into(), Value::from(name.as_str()));

@@ -160,14 +160,22 @@ fn statement_tag_and_neighbour_edits_match_a_full_build() {
         "tag index and the new tag's page"
     );
 
-    // A weight change moves a page among its neighbours: previous/next links change.
-    rebuild_matches_full(
+    // A weight change moves a page among its neighbours: previous/next links change, and so
+    // does the order on the tag page both pages share.
+    let order = |g: &Generated| {
+        let tag = text_of(g, "tags/architecture/index.html");
+        tag.find("A TOML page") < tag.find("Week 40")
+    };
+    let before = build_cached(&options(&site), &mut cache);
+    assert!(!order(&before), "the lighter week 40 is listed first");
+    let g = rebuild_matches_full(
         &site,
         &mut cache,
         Some(&["content/notes/toml-page.md"]),
         |s| s.edit("content/notes/toml-page.md", "weight = 2", "weight = 0"),
     );
     assert!(cache.pages_rendered > 1, "the neighbours render too");
+    assert!(order(&g), "the TOML page now comes first on its tag page");
 
     // A new update date: the sitemap's lastmod and the feed change.
     let g = rebuild_matches_full(&site, &mut cache, Some(&[week]), |s| {
