@@ -120,7 +120,16 @@ struct SearchWork {
     latest: AtomicU64,
     /// The files of the latest index made, for the next build to serve until its own is made.
     done: Mutex<Option<Vec<site::OutputFile>>>,
+    /// How long the last index took to make, in microseconds: how long the next one waits for
+    /// the saves to settle first (at most [`SEARCH_SETTLE_MAX`]).
+    last_micros: AtomicU64,
 }
+
+/// The longest a search index waits for saves to settle before it is made. An index made while
+/// the author keeps saving is dropped at the next save, and on a small machine it takes a core
+/// from the rebuilds that matter more; waiting as long as the last index took costs a small
+/// site nothing.
+const SEARCH_SETTLE_MAX: Duration = Duration::from_millis(1500);
 
 /// Builds the site again and again, keeping the markdown cache between builds.
 struct Builder {
@@ -277,6 +286,17 @@ impl Builder {
                 if self.timings {
                     print!("{}", built.timings);
                 }
+                // The first build made its search index in line: a first estimate of how long
+                // the next ones take.
+                let index_time = built
+                    .timings
+                    .stages
+                    .iter()
+                    .find(|(name, _)| *name == "search index");
+                if let Some((_, took)) = index_time {
+                    let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                    self.search.last_micros.store(micros, Ordering::SeqCst);
+                }
                 if !self.quiet {
                     println!(
                         "Built {} pages and {} sections in {} ms.",
@@ -396,6 +416,15 @@ impl Builder {
         let state = Arc::clone(state);
         let timings = self.timings;
         let make = move || {
+            let settle = Duration::from_micros(work.last_micros.load(Ordering::SeqCst))
+                .min(SEARCH_SETTLE_MAX);
+            let settled = Instant::now() + settle;
+            while Instant::now() < settled {
+                if work.latest.load(Ordering::SeqCst) != number {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20).min(settle));
+            }
             let start = Instant::now();
             background_priority();
             // One thread of its own, not the build's pool: the next rebuild gets every core.
@@ -407,6 +436,8 @@ impl Builder {
                 Ok(pool) => pool.install(|| job.run()),
                 Err(_) => job.run(),
             };
+            let took = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+            work.last_micros.store(took, Ordering::SeqCst);
             // The new site is made outside the lock, and made again if a build was swapped in
             // meanwhile; an index for an older build than the one served is dropped.
             loop {
