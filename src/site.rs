@@ -1103,10 +1103,20 @@ fn generate_from_content(
         .into_bytes(),
     ));
     if config.feed {
-        files.push(bytes_file(
-            "atom.xml",
-            atom_feed(content, &rendered, &urls, &config).into_bytes(),
-        ));
+        // The entries' documents (their inputs cover date, title and body) and their order.
+        let dated = feed_entries(content);
+        let fingerprint = memo_key(&|h| {
+            for &i in &dated {
+                h.u64(doc_hashes[i]);
+            }
+        });
+        let feed = cache.memo("atom.xml", fingerprint, || {
+            atom_feed(content, &rendered, &urls, &config, &dated).into_bytes()
+        });
+        files.push(OutputFile {
+            path: "atom.xml".into(),
+            data: FileData::Bytes(feed),
+        });
     }
     files.push(bytes_file(".nojekyll", Vec::new()));
     if !config.cname.trim().is_empty() {
@@ -1974,7 +1984,8 @@ fn generated_pages(
             let slug = slugify_path_part(name);
             let site_path = format!("tags/{slug}/");
             // The listing order follows from what is hashed here (weight, date, the title in
-            // the entry, path), so a reused page is not sorted.
+            // the entry, the site path standing for the file's path), so a reused page is not
+            // sorted.
             let fingerprint = reuse.fingerprint(|h| {
                 h.str(name);
                 for &i in docs {
@@ -1982,7 +1993,7 @@ fn generated_pages(
                     h.u64(ctx.entry_fingerprints[i]);
                     h.u64(d.front.weight.unwrap_or(i64::MAX) as u64);
                     h.u64(d.date.map_or(i64::MIN, |t| t.and_utc().timestamp()) as u64);
-                    h.str(&d.rel);
+                    h.u64(ctx.link_hashes.get(i).copied().unwrap_or(0));
                 }
             });
             let path = format!("{site_path}index.html");
@@ -2288,17 +2299,36 @@ fn sitemap(content: &Content, urls: &UrlBuilder, matrix: Option<&Matrix>) -> Str
     s
 }
 
+/// Entries in the Atom feed.
+const FEED_ENTRIES: usize = 20;
+
+/// The dated pages the feed lists: the newest [`FEED_ENTRIES`], newest first (by position in
+/// the content among pages of the same date).
+fn feed_entries(content: &Content) -> Vec<usize> {
+    let mut dated: Vec<usize> = (0..content.docs.len())
+        .filter(|&i| content.docs[i].kind == Kind::Page && content.docs[i].date.is_some())
+        .collect();
+    let newest_first = |a: &usize, b: &usize| {
+        content.docs[*b]
+            .date
+            .cmp(&content.docs[*a].date)
+            .then(a.cmp(b))
+    };
+    if dated.len() > FEED_ENTRIES {
+        dated.select_nth_unstable_by(FEED_ENTRIES - 1, newest_first);
+        dated.truncate(FEED_ENTRIES);
+    }
+    dated.sort_unstable_by(newest_first);
+    dated
+}
+
 fn atom_feed(
     content: &Content,
     rendered: &[Arc<Rendered>],
     urls: &UrlBuilder,
     config: &Config,
+    dated: &[usize],
 ) -> String {
-    let mut dated: Vec<usize> = (0..content.docs.len())
-        .filter(|&i| content.docs[i].kind == Kind::Page && content.docs[i].date.is_some())
-        .collect();
-    dated.sort_by(|&a, &b| content.docs[b].date.cmp(&content.docs[a].date));
-    dated.truncate(20);
     let rfc = |d: chrono::NaiveDateTime| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let updated = dated
         .iter()
@@ -2326,7 +2356,7 @@ fn atom_feed(
             escape(&config.author)
         ));
     }
-    for i in dated {
+    for &i in dated {
         let d = &content.docs[i];
         let link = urls.permalink(&d.site_path);
         let date = d.date.map(rfc).unwrap_or_default();
