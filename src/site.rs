@@ -448,6 +448,12 @@ impl RenderCache {
         self.search_files.replace(files)
     }
 
+    /// Forgets the search index files kept, so the next build makes its index itself instead
+    /// of leaving it to the caller.
+    pub fn forget_search_files(&mut self) {
+        self.search_files = None;
+    }
+
     /// The paths of the search index files kept.
     pub fn search_file_paths(&self) -> impl Iterator<Item = &str> {
         self.search_files.iter().flatten().map(|f| f.path.as_str())
@@ -619,7 +625,7 @@ fn generate_from_content(
     // Markdown, in parallel, reusing cached results for unchanged documents. The key covers
     // what every document's markdown depends on: the settings, the templates (shortcodes) and
     // the page list (links), in the load's deterministic order.
-    let mut hashes = DocHashes::of(content);
+    let hashes = DocHashes::of(content);
     let doc_hashes = &hashes.inputs;
     let key = {
         let mut h = Fingerprint::new();
@@ -918,6 +924,7 @@ fn generate_from_content(
             keys: Vec::new(),
             entries: Vec::new(),
             links: Vec::new(),
+            paths: Vec::new(),
         }
     } else {
         let keys: Vec<u64> = doc_hashes
@@ -936,7 +943,8 @@ fn generate_from_content(
         Fingerprints {
             keys,
             entries,
-            links: std::mem::take(&mut hashes.links),
+            links: hashes.links.clone(),
+            paths: hashes.paths.clone(),
         }
     };
     let ctx = PageContextData::new(
@@ -1106,6 +1114,8 @@ fn generate_from_content(
         // The entries' documents (their inputs cover date, title and body) and their order.
         let dated = feed_entries(content);
         let fingerprint = memo_key(&|h| {
+            // `key` covers what shapes every document's markdown (links follow the page list).
+            h.u64(key);
             for &i in &dated {
                 h.u64(doc_hashes[i]);
             }
@@ -1429,6 +1439,8 @@ struct PageContextData<'a> {
     entry_fingerprints: &'a [u64],
     /// Per document, a hash of its title and site path (empty in one-shot builds).
     link_hashes: &'a [u64],
+    /// Per document, a hash of its file's path and site path (empty in one-shot builds).
+    path_hashes: &'a [u64],
 }
 
 /// What makes the fingerprints of a dev server build cheap: per-document hashes that stand for
@@ -1445,6 +1457,8 @@ struct Fingerprints {
     entries: Vec<u64>,
     /// Per document: a hash of its title and site path ([`DocHashes::links`]).
     links: Vec<u64>,
+    /// Per document: a hash of its file's path and site path ([`DocHashes::paths`]).
+    paths: Vec<u64>,
 }
 
 impl<'a> PageContextData<'a> {
@@ -1505,6 +1519,7 @@ impl<'a> PageContextData<'a> {
             keys: &fingerprints.keys,
             entry_fingerprints: &fingerprints.entries,
             link_hashes: &fingerprints.links,
+            path_hashes: &fingerprints.paths,
         };
         data.closed_nav = data.build_closed_nav();
         data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
@@ -1984,16 +1999,17 @@ fn generated_pages(
             let slug = slugify_path_part(name);
             let site_path = format!("tags/{slug}/");
             // The listing order follows from what is hashed here (weight, date, the title in
-            // the entry, the site path standing for the file's path), so a reused page is not
-            // sorted.
+            // the entry, the file's path), so a reused page is not sorted.
             let fingerprint = reuse.fingerprint(|h| {
                 h.str(name);
                 for &i in docs {
                     let d = &ctx.content.docs[i];
                     h.u64(ctx.entry_fingerprints[i]);
                     h.u64(d.front.weight.unwrap_or(i64::MAX) as u64);
-                    h.u64(d.date.map_or(i64::MIN, |t| t.and_utc().timestamp()) as u64);
-                    h.u64(ctx.link_hashes.get(i).copied().unwrap_or(0));
+                    let date = d.date.map(|t| t.and_utc());
+                    h.u64(date.map_or(i64::MIN, |t| t.timestamp()) as u64);
+                    h.u64(date.map_or(0, |t| t.timestamp_subsec_nanos()).into());
+                    h.u64(ctx.path_hashes.get(i).copied().unwrap_or(0));
                 }
             });
             let path = format!("{site_path}index.html");

@@ -194,6 +194,36 @@ fn statement_tag_and_neighbour_edits_match_a_full_build() {
 }
 
 #[test]
+fn a_slug_change_updates_the_links_to_that_page_in_other_pages_and_the_feed() {
+    let site = Site::basic_light();
+    let week = "content/notes/week-40.md";
+    // An undated page two levels down: not in the feed, nor in the sidebar's `nav.json`.
+    let leaf = "content/notes/deep/leaf.md";
+    site.write("content/notes/deep/_index.md", "# Deep\n");
+    site.write(leaf, "# Leaf\n\nA page far down.\n");
+    // Week 40 (dated, so in the feed) links to it.
+    site.edit(
+        week,
+        "See the [TOML page]",
+        "See [the leaf](deep/leaf.md), the [TOML page]",
+    );
+    let mut cache = RenderCache::default();
+    let before = build_cached(&options(&site), &mut cache);
+    assert!(text_of(&before, "atom.xml").contains("/notes/deep/leaf/"));
+
+    // The leaf moves: week 40's markdown is rendered again, and its feed entry must follow
+    // though no file of the feed's pages changed.
+    let g = rebuild_matches_full(&site, &mut cache, Some(&[leaf]), |s| {
+        s.write(
+            leaf,
+            "---\nslug: moved-leaf\n---\n# Leaf\n\nA page far down.\n",
+        )
+    });
+    let feed = text_of(&g, "atom.xml");
+    assert!(feed.contains("/notes/deep/moved-leaf/") && !feed.contains("/notes/deep/leaf/"));
+}
+
+#[test]
 fn noted_changes_read_only_those_files_and_added_or_removed_files_are_found() {
     let site = Site::basic_light();
     let mut cache = RenderCache::default();

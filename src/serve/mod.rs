@@ -100,6 +100,13 @@ impl State {
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
     }
 
+    /// Swaps in `site` with the search index of the site it replaces, under one lock, so an
+    /// index swapped in meanwhile by the search thread is kept.
+    fn swap_keeping_index(&self, site: Snapshot) {
+        let mut current = self.site.write().unwrap_or_else(|e| e.into_inner());
+        *current = Arc::new(site.with_search_of(&current));
+    }
+
     /// Swaps in `site` when the current site is still `base`; false when another swap came
     /// first.
     fn swap_if_current(&self, base: &Arc<Snapshot>, site: Snapshot) -> bool {
@@ -331,6 +338,11 @@ impl Builder {
         let paths: Vec<PathBuf> = changed.iter().cloned().collect();
         self.cache.note_changes(exact.then_some(paths.as_slice()));
         let old = state.current();
+        if old.search.is_empty() {
+            // Nothing to serve while an index is made later (the first build failed, or search
+            // was off): this build makes its own.
+            self.cache.forget_search_files();
+        }
         if let Some(site) = self.refresh_copied(&old, changed) {
             self.publish(
                 state,
@@ -372,7 +384,7 @@ impl Builder {
                     start.elapsed().as_millis()
                 );
                 let data = failure.to_json().to_string();
-                state.swap(old.with_error(Some(Arc::new(failure))));
+                state.swap_keeping_index(old.with_error(Some(Arc::new(failure))));
                 state.hub.broadcast("error", &data);
             }
         }
@@ -489,11 +501,13 @@ impl Builder {
             .collect();
         let build_id = site.build_id.clone();
         let base_path = site.base_path.clone();
-        // The latest index, which may have been made while this site was built.
-        if !own_index {
-            site = site.with_search_of(&state.current());
+        // Unless it has its own, the site serves the latest index, which may have been made
+        // while it was built.
+        if own_index {
+            state.swap(site);
+        } else {
+            state.swap_keeping_index(site);
         }
-        state.swap(site);
         let ms = start.elapsed().as_millis();
         if changed.is_empty() {
             if !self.quiet {
