@@ -911,6 +911,32 @@ fn a_site_broken_from_the_start_is_served_once_fixed() {
 }
 
 #[test]
+fn a_site_first_broken_by_a_link_serves_its_search_index_once_fixed() {
+    // The first build fails at the link check, after its search index was made: the fixed
+    // build has no earlier index to serve meanwhile, so it must carry its own.
+    let site = Site::new();
+    site.replace(
+        "content/notes/beta.md",
+        "Beta body text: ORIGINAL-BETA.",
+        "Beta body text: ORIGINAL-BETA. See [nothing](missing.md).",
+    );
+    let server = start(&site);
+    assert_eq!(server.get("/docs/").status, 503);
+    assert_ne!(server.get("/docs/search-index.json").status, 200);
+    let events = server.events();
+    site.replace("content/notes/beta.md", " See [nothing](missing.md).", "");
+    events.next_named("reload");
+    let index = server.get("/docs/search-index.json");
+    assert_eq!(index.status, 200, "the index is served with the fixed site");
+    let docs = json(&index.text())["docs"].as_u64().unwrap_or(0);
+    assert!(
+        docs >= 3,
+        "the index lists the site's pages: {}",
+        index.text()
+    );
+}
+
+#[test]
 fn renamed_deleted_and_new_files_and_folders() {
     let site = Site::new();
     let server = start(&site);
