@@ -1078,9 +1078,7 @@ fn generate_from_content(
         let fingerprint = memo_key(&|h| {
             h.u64(matrix_inputs.unwrap_or(0));
         });
-        let json = cache.memo("compare.json", fingerprint, || {
-            serde_json::to_vec_pretty(&m.to_json(&urls)).unwrap_or_default()
-        });
+        let json = cache.memo("compare.json", fingerprint, || m.json_bytes(&urls));
         files.push(OutputFile {
             path: format!("{}compare.json", m.site_path),
             data: FileData::Bytes(json),
