@@ -923,8 +923,7 @@ fn generate_from_content(
         Fingerprints {
             keys: Vec::new(),
             entries: Vec::new(),
-            links: Vec::new(),
-            paths: Vec::new(),
+            hashes: &hashes,
         }
     } else {
         let keys: Vec<u64> = doc_hashes
@@ -943,8 +942,7 @@ fn generate_from_content(
         Fingerprints {
             keys,
             entries,
-            links: hashes.links.clone(),
-            paths: hashes.paths.clone(),
+            hashes: &hashes,
         }
     };
     let ctx = PageContextData::new(
@@ -1435,16 +1433,16 @@ struct PageContextData<'a> {
     keys: &'a [u64],
     /// Per document, a fingerprint of its summary entry (empty in one-shot builds).
     entry_fingerprints: &'a [u64],
-    /// Per document, a hash of its title and site path (empty in one-shot builds).
+    /// Per document, a hash of its title and site path ([`DocHashes::links`]).
     link_hashes: &'a [u64],
-    /// Per document, a hash of its file's path and site path (empty in one-shot builds).
+    /// Per document, a hash of its file's path and site path ([`DocHashes::paths`]).
     path_hashes: &'a [u64],
 }
 
 /// What makes the fingerprints of a dev server build cheap: per-document hashes that stand for
 /// the document's own data, so a page's fingerprint hashes a few numbers and the titles and
 /// URLs of its neighbours instead of all the data its template sees.
-struct Fingerprints {
+struct Fingerprints<'h> {
     /// Per document: the hash of its markdown inputs (file, site path) and of everything that
     /// shapes every document's markdown (settings, templates, the page list). The document
     /// and its rendered markdown follow from it, except the parent link, which a page's
@@ -1453,10 +1451,8 @@ struct Fingerprints {
     /// Per document: a fingerprint of its summary entry in listings, reused from the cache
     /// for an unchanged key.
     entries: Vec<u64>,
-    /// Per document: a hash of its title and site path ([`DocHashes::links`]).
-    links: Vec<u64>,
-    /// Per document: a hash of its file's path and site path ([`DocHashes::paths`]).
-    paths: Vec<u64>,
+    /// The per-document hashes of this build (links and paths shown by each page).
+    hashes: &'h DocHashes,
 }
 
 impl<'a> PageContextData<'a> {
@@ -1516,8 +1512,8 @@ impl<'a> PageContextData<'a> {
             nav_link_fingerprints: Vec::new(),
             keys: &fingerprints.keys,
             entry_fingerprints: &fingerprints.entries,
-            link_hashes: &fingerprints.links,
-            path_hashes: &fingerprints.paths,
+            link_hashes: &fingerprints.hashes.links,
+            path_hashes: &fingerprints.hashes.paths,
         };
         data.closed_nav = data.build_closed_nav();
         data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
@@ -1529,7 +1525,7 @@ impl<'a> PageContextData<'a> {
                 let mut h = Fingerprint::new();
                 h.str(urls.base_path());
                 for &c in data.children.get(&s).map(Vec::as_slice).unwrap_or_default() {
-                    h.u64(data.link_hashes.get(c).copied().unwrap_or(0));
+                    h.u64(data.link_hashes[c]);
                 }
                 h.finish()
             })
@@ -2007,7 +2003,7 @@ fn generated_pages(
                     let date = d.date.map(|t| t.and_utc());
                     h.u64(date.map_or(i64::MIN, |t| t.timestamp()) as u64);
                     h.u64(date.map_or(0, |t| t.timestamp_subsec_nanos()).into());
-                    h.u64(ctx.path_hashes.get(i).copied().unwrap_or(0));
+                    h.u64(ctx.path_hashes[i]);
                 }
             });
             let path = format!("{site_path}index.html");
