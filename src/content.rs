@@ -300,6 +300,15 @@ impl Content {
         mut cache: Option<&mut ParseCache>,
     ) -> Result<Content> {
         let dir = root.join(CONTENT_DIR);
+        if !dir.is_dir() {
+            // Without it the build would publish an empty site over the last good one.
+            return Err(BuildError::single(Problem::error(
+                CONTENT_DIR,
+                None,
+                "the content folder is missing (moved or renamed?): the site's pages are the \
+                 markdown files in content/, so there is nothing to build",
+            )));
+        }
         let (md_files, assets) = walk_content(&dir)?;
         if let Some(c) = cache.as_deref_mut() {
             c.walk = Some((md_files.clone(), assets.clone()));

@@ -14,6 +14,8 @@ pub mod fingerprint;
 pub mod highlight;
 pub mod init;
 pub mod markdown;
+pub mod output;
+pub mod output_paths;
 pub mod render;
 pub mod search;
 pub mod serve;

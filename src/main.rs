@@ -101,6 +101,10 @@ enum Command {
         /// Print the wall time of each build stage.
         #[arg(long)]
         timings: bool,
+        /// Replace the output folder even if it holds files that archsite did not write
+        /// (they are deleted).
+        #[arg(long)]
+        replace_output: bool,
     },
     /// Build the site in memory and serve it locally; rebuild and reload the browser on changes.
     #[command(
@@ -204,12 +208,14 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             timings,
+            replace_output,
         } => {
             let options = BuildOptions {
                 root,
                 output,
                 base_url,
                 drafts,
+                replace_output,
             };
             match site::build(&options) {
                 Ok(report) => {

@@ -43,6 +43,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Include drafts.
     pub drafts: bool,
+    /// Replace an output folder even when it holds files no archsite build wrote.
+    pub replace_output: bool,
 }
 
 /// Where an output file's bytes come from.
@@ -176,7 +178,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         ("settings", start.elapsed().saturating_sub(timings.total())),
     );
     timings.last = Some(Instant::now());
-    let changed = write_output(&generated.files, &output)?;
+    let changed = crate::output::write_output(&generated.files, &output, options.replace_output)?;
     timings.lap("write");
     Ok(BuildReport {
         pages: generated.pages,
@@ -238,21 +240,16 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
             format!("refusing to use this folder as output: {why}"),
         )))
     };
-    if out.exists() && !out.is_dir() {
-        return refuse("it is a file, not a folder");
+    if let Some(file) = out.ancestors().find(|a| a.exists() && !a.is_dir()) {
+        return if file == out {
+            refuse("it is a file, not a folder")
+        } else {
+            refuse(&format!("{} is a file, not a folder", file.display()))
+        };
     }
     if options.output.is_none() && !out.starts_with(&root) {
         return refuse(
             "output_dir in site.toml points outside the site root; pass --output to confirm it",
-        );
-    }
-    // The build replaces the whole folder: only replace one that an archsite build wrote
-    // (every build writes `.nojekyll`), or an empty one.
-    let non_empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some());
-    if non_empty && !out.join(".nojekyll").exists() {
-        return refuse(
-            "it holds files that no archsite build wrote (there is no .nojekyll), and the build \
-             replaces the whole folder; empty it or choose another one",
         );
     }
     // Compare the paths as written and with symbolic links resolved, so that a root and an
@@ -265,6 +262,8 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> Result<PathBuf> {
             return refuse(&why);
         }
     }
+    // The build replaces the whole folder: only one that holds nothing but what archsite wrote.
+    crate::output::check_replaceable(&out, options.replace_output)?;
     Ok(out)
 }
 
@@ -1134,22 +1133,7 @@ fn generate_from_content(
 
     timings.lap("feeds, sitemap");
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let dupes: Vec<&str> = files
-        .windows(2)
-        .filter(|w| w[0].path == w[1].path)
-        .map(|w| w[0].path.as_str())
-        .collect();
-    if !dupes.is_empty() {
-        return Err(BuildError::single(Problem::error(
-            "content",
-            None,
-            format!(
-                "two sources would write the same output file (a file in static/ or content/, an \
-                 alias, a tag page or a matrix page clashing with a page): {}",
-                dupes.join(", ")
-            ),
-        )));
-    }
+    crate::output_paths::check(&files, content, root)?;
     let sections = content
         .docs
         .iter()
@@ -2027,14 +2011,8 @@ fn generated_pages(
         base_ctx("Page not found", "", "404.html")
     })?);
 
-    let has_aliases = ctx.content.docs.iter().any(|d| !d.front.aliases.is_empty());
-    let page_files: HashMap<String, &Path> = ctx
-        .content
-        .docs
-        .iter()
-        .filter(|_| has_aliases)
-        .map(|d| (format!("{}index.html", d.site_path), d.file.as_path()))
-        .collect();
+    // An alias that clashes with a page or another file is reported, with both sources, by
+    // the check of every output path at the end of the build.
     for d in &ctx.content.docs {
         for written in &d.front.aliases {
             let alias = written.trim_matches('/');
@@ -2049,21 +2027,7 @@ fn generated_pages(
                     format!("alias `{written}` must be a path inside the site, like /old/page/"),
                 ));
             }
-            let path = if alias.ends_with(".html") {
-                alias.to_string()
-            } else {
-                format!("{alias}/index.html")
-            };
-            if let Some(owner) = page_files.get(&path) {
-                return Err(Problem::error(
-                    &d.file,
-                    None,
-                    format!(
-                        "alias `{written}` is the URL of {}; a redirect cannot replace a page",
-                        owner.display()
-                    ),
-                ));
-            }
+            let path = crate::output_paths::alias_path(written);
             let fingerprint = reuse.fingerprint(|h| {
                 h.str(&d.title);
                 h.str(&d.site_path);
@@ -2394,115 +2358,4 @@ fn atom_feed(
     }
     s.push_str("</feed>\n");
     s
-}
-
-/// Writes the files into a fresh folder beside `output` and swaps it in. A file whose bytes
-/// did not change is hard-linked from the old output, keeping its modification time.
-/// Returns the number of files that changed.
-pub fn write_output(files: &[OutputFile], output: &Path) -> Result<usize> {
-    let parent = output.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, &e))?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "public".into());
-    let tmp = parent.join(format!(".{name}.archsite-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.archsite-old-{}", std::process::id()));
-    remove_stale_work_dirs(parent, &name);
-    std::fs::create_dir_all(&tmp).map_err(|e| BuildError::io(&tmp, &e))?;
-
-    let results: Vec<std::result::Result<bool, BuildError>> = files
-        .par_iter()
-        .map(|f| write_one(f, &tmp, output))
-        .collect();
-    let mut changed = 0;
-    for r in results {
-        match r {
-            Ok(true) => changed += 1,
-            Ok(false) => {}
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
-        }
-    }
-    if output.exists() {
-        std::fs::rename(output, &old).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&tmp);
-            BuildError::io(output, &e)
-        })?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, output) {
-        // Put the previous site back.
-        let _ = std::fs::rename(&old, output);
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(BuildError::io(output, &e));
-    }
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(changed)
-}
-
-/// Removes work folders left beside the output by a build that was killed half-way, as long
-/// as the process that made them is gone.
-fn remove_stale_work_dirs(parent: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().to_string();
-        let pid = [".archsite-new-", ".archsite-old-"].iter().find_map(|tag| {
-            file_name
-                .strip_prefix(&format!(".{name}{tag}"))
-                .and_then(|p| p.parse::<u32>().ok())
-        });
-        let Some(pid) = pid else { continue };
-        let alive = pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists();
-        if !alive {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<bool, BuildError> {
-    // Every path stays inside the output folder, whatever a slug or alias said.
-    let inside = Path::new(&f.path)
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if !inside {
-        return Err(BuildError::single(Problem::error(
-            &f.path,
-            None,
-            "this output path has `.`, `..` or a leading `/` (from a slug or an alias?)",
-        )));
-    }
-    let dest = tmp.join(&f.path);
-    if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| BuildError::io(dir, &e))?;
-    }
-    let previous = output.join(&f.path);
-    let unchanged = match &f.data {
-        FileData::Bytes(b) => same_bytes(&previous, b),
-        FileData::Copy(src) => std::fs::read(src)
-            .map(|b| same_bytes(&previous, &b))
-            .unwrap_or(false),
-    };
-    if unchanged && std::fs::hard_link(&previous, &dest).is_ok() {
-        return Ok(false);
-    }
-    match &f.data {
-        FileData::Bytes(b) => {
-            std::fs::write(&dest, b.as_slice()).map_err(|e| BuildError::io(&dest, &e))?
-        }
-        FileData::Copy(src) => {
-            std::fs::copy(src, &dest).map_err(|e| BuildError::io(src, &e))?;
-        }
-    }
-    Ok(true)
-}
-
-fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() == bytes.len() as u64 => std::fs::read(path).is_ok_and(|b| b == bytes),
-        _ => false,
-    }
 }

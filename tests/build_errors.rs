@@ -335,7 +335,8 @@ fn an_alias_cannot_replace_a_page() {
         )
     });
     run.assert_stderr_has(
-        "content/notes/b.md: error: alias `/notes/a/` is the URL of content/notes/a.md",
+        "content/notes/b.md:3: error: `notes/a/index.html` would be written twice: asked for by \
+         the page of content/notes/a.md and alias `/notes/a/` of content/notes/b.md",
     );
 }
 

@@ -208,8 +208,8 @@ impl Builder {
         let options = BuildOptions {
             root: self.root.clone(),
             output: None,
-            base_url: None,
             drafts: self.drafts,
+            ..BuildOptions::default()
         };
         // site.toml is read once per build: the site keeps its base path and is served from
         // this server's origin, as `archsite build --base-url ORIGIN/BASE_PATH/` would make it.
