@@ -21,6 +21,9 @@ cargo build --release
 ./target/release/archsite build --output target/showcase
 ./target/release/archsite build --output target/showcase-sub --base-url https://example.github.io/archsite/
 
+step "fuzz: a short budget (docs/fuzzing.md runs a long one)"
+cargo run --release --quiet --example fuzz -- --cases "${ARCHSITE_FUZZ_CASES:-20000}" --seed 1
+
 if [ -x /usr/bin/chromium ] && command -v node >/dev/null && [ -f tests/browser/package.json ]; then
   step "browser tests"
   (cd tests/browser && { [ -d node_modules ] || npm install --no-audit --no-fund; })
