@@ -10,7 +10,11 @@ a table, and on every tenth page pros/cons lists under subject headings (`## Mon
 folders of 50 with an `_index.md` each, and folders in parts of 20 (1,000 pages), so a site has
 a handful of top-level sections, as documentation sites do: `part-00/topic-000/page-00000.md`.
 
-Usage: python3 bench/gen_site.py N OUT_DIR [--seed S]
+With `--layout flat`, every folder of 50 pages is a top-level section (`topic-000/page-00000.md`):
+200 top-level sections at 10,000 pages, the layout where a sidebar listing every section makes
+pages grow with the site.
+
+Usage: python3 bench/gen_site.py N OUT_DIR [--seed S] [--layout parts|flat]
 Only the Python standard library is used.
 """
 
@@ -22,6 +26,8 @@ import shutil
 
 PAGES_PER_FOLDER = 50
 FOLDERS_PER_PART = 20
+# "parts" (folders in parts of 20) or "flat" (every folder top-level); set by --layout.
+LAYOUT = "parts"
 COMPARE_EVERY = 10
 
 WORDS = (
@@ -56,7 +62,9 @@ def part_name(p):
 
 
 def folder_name(f):
-    """Path of folder f under content/: its part, then the folder."""
+    """Path of folder f under content/: its part, then the folder (the folder alone when flat)."""
+    if LAYOUT == "flat":
+        return f"topic-{f:03d}"
     return f"{part_name(f // FOLDERS_PER_PART)}/topic-{f:03d}"
 
 
@@ -311,7 +319,8 @@ def generate(n, out, seed=1):
     with open(os.path.join(content, "_index.md"), "w") as f:
         f.write(front_matter("Benchmark site", "2024-01-01") + "Generated pages.\n")
     folders = (n + PAGES_PER_FOLDER - 1) // PAGES_PER_FOLDER
-    for pi in range((folders + FOLDERS_PER_PART - 1) // FOLDERS_PER_PART):
+    parts = 0 if LAYOUT == "flat" else (folders + FOLDERS_PER_PART - 1) // FOLDERS_PER_PART
+    for pi in range(parts):
         rng = random.Random(seed * 31 + pi)
         d = os.path.join(content, part_name(pi))
         os.makedirs(d)
@@ -357,7 +366,10 @@ def main():
     ap.add_argument("n", type=int, help="number of pages")
     ap.add_argument("out", help="output folder (replaced)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layout", choices=["parts", "flat"], default="parts")
     a = ap.parse_args()
+    global LAYOUT
+    LAYOUT = a.layout
     total = generate(a.n, a.out, a.seed)
     print(f"{a.n} pages, {total / max(a.n, 1) / 1024:.1f} KB average, in {a.out}")
 

@@ -14,6 +14,7 @@ pub mod fingerprint;
 pub mod highlight;
 pub mod init;
 pub mod markdown;
+pub mod nav;
 pub mod output;
 pub mod output_paths;
 pub mod render;

@@ -25,6 +25,7 @@ use crate::fingerprint::{self, Fingerprint};
 use crate::highlight::{escape, Highlighter};
 
 use crate::markdown::{self, Env, LinkTarget, Rendered, Rules, TocEntry};
+use crate::nav;
 use crate::render::{Templates, THEME};
 use crate::search::{self, SearchDoc};
 use crate::urls::UrlBuilder;
@@ -1400,8 +1401,11 @@ struct PageContextData<'a> {
     top_position: HashMap<usize, usize>,
     /// Previous and next page among its section's pages, per document.
     neighbour_ids: Vec<(Option<usize>, Option<usize>)>,
-    /// The sidebar with every section closed; each page's sidebar opens one section of it.
+    /// The sidebar of a page outside every top-level section: sections closed.
     closed_nav: Value,
+    /// Each top-level section's closed sidebar entry (order of `top`); each page's sidebar
+    /// opens one of them.
+    closed_sections: Vec<Value>,
     /// Per top-level section (in the order of `top`): the sidebar links to its children, none
     /// of them active, made when a page of that section first needs them. Shared by the
     /// sidebars of all its pages, which only differ in one link.
@@ -1490,6 +1494,7 @@ impl<'a> PageContextData<'a> {
             top_position,
             neighbour_ids,
             closed_nav: Value::none(),
+            closed_sections: Vec::new(),
             nav_links: Vec::new(),
             entries: (0..docs.len()).map(|_| OnceLock::new()).collect(),
             closed_nav_fingerprint: 0,
@@ -1499,9 +1504,12 @@ impl<'a> PageContextData<'a> {
             link_hashes: &fingerprints.hashes.links,
             path_hashes: &fingerprints.hashes.paths,
         };
-        data.closed_nav = data.build_closed_nav();
+        data.closed_sections = data.build_closed_sections();
+        data.closed_nav = data.sections_around(None, |_, closed| closed.clone());
         data.nav_links = data.top.iter().map(|_| OnceLock::new()).collect();
-        data.closed_nav_fingerprint = fingerprint::of_json(&data.closed_nav);
+        // Of every section, not only those a sidebar shows: which ones are shown follows from
+        // their number and the page's place.
+        data.closed_nav_fingerprint = fingerprint::of_json(&data.closed_sections);
         data.nav_link_fingerprints = data
             .top
             .iter()
@@ -1627,65 +1635,90 @@ impl<'a> PageContextData<'a> {
         None
     }
 
-    /// The sidebar of document `i`: the closed sidebar with its top-level section opened, made from
-    /// shared parts, so a page costs one new entry (its open section) instead of a new tree.
+    /// The sidebar of document `i`: the top-level sections around its own (see [`crate::nav`]),
+    /// its own opened on the pages around it, made from shared parts, so a page costs one new
+    /// entry (its open section) instead of a new tree.
     fn nav_for(&self, i: usize) -> Value {
-        let closed = &self.closed_nav;
         let Some(t) = self.top_section_of(i) else {
-            return closed.clone();
+            return self.closed_nav.clone();
         };
-        let closed = closed.as_array().unwrap_or_default();
-        let sections: Vec<Value> = self
-            .top
+        let k = self.top_position.get(&t).copied();
+        self.sections_around(k, |s, entry| {
+            if s != t {
+                return entry.clone();
+            }
+            let links = self.nav_links_of(k.unwrap_or(0));
+            let kids = self.children.get(&s).map(Vec::as_slice).unwrap_or_default();
+            // The page itself, or the subsection on the way to it.
+            let mut on_trail = Some(i);
+            while let Some(c) = on_trail.filter(|&c| self.content.docs[c].parent != Some(s)) {
+                on_trail = self.content.docs[c].parent;
+            }
+            let current = on_trail.and_then(|c| kids.iter().position(|&x| x == c));
+            let shown = nav::window(kids.len(), nav::SECTION_PAGES_SHOWN, current);
+            let pages: Vec<Value> = kids[shown.clone()]
+                .iter()
+                .zip(&links[shown.clone()])
+                .map(|(&c, link)| {
+                    if c != i {
+                        return link.clone();
+                    }
+                    let mut map = link.as_map().cloned().unwrap_or_default();
+                    map.insert("active".into(), Value::from(true));
+                    Value::from(map)
+                })
+                .collect();
+            let mut map = entry.as_map().cloned().unwrap_or_default();
+            map.insert("active".into(), Value::from(true));
+            map.insert("current".into(), Value::from(s == i));
+            map.insert("pages".into(), Value::from(pages));
+            if shown.len() < kids.len() {
+                map.insert("more_pages".into(), Value::from(true));
+            }
+            Value::from(map)
+        })
+    }
+
+    /// The sidebar's list of top-level sections: those around the `k`th (the first ones when
+    /// `None`), each made by `entry` from its closed entry, and a last entry leading to the
+    /// home page when some were left out.
+    fn sections_around(&self, k: Option<usize>, entry: impl Fn(usize, &Value) -> Value) -> Value {
+        let shown = nav::window(self.top.len(), nav::TOP_SECTIONS_SHOWN, k);
+        let mut sections: Vec<Value> = self.top[shown.clone()]
             .iter()
-            .enumerate()
-            .zip(closed)
-            .map(|((k, &s), entry)| {
-                if s != t {
-                    return entry.clone();
-                }
-                let links = self.nav_links_of(k);
-                let kids = self.children.get(&s).map(Vec::as_slice).unwrap_or_default();
-                let pages: Vec<Value> = kids
-                    .iter()
-                    .zip(links)
-                    .map(|(&c, link)| {
-                        if c != i {
-                            return link.clone();
-                        }
-                        let mut map = link.as_map().cloned().unwrap_or_default();
-                        map.insert("active".into(), Value::from(true));
-                        Value::from(map)
-                    })
-                    .collect();
-                let mut map = entry.as_map().cloned().unwrap_or_default();
-                map.insert("active".into(), Value::from(true));
-                map.insert("current".into(), Value::from(s == i));
-                map.insert("pages".into(), Value::from(pages));
-                Value::from(map)
-            })
+            .zip(&self.closed_sections[shown.clone()])
+            .map(|(&s, closed)| entry(s, closed))
             .collect();
+        if shown.len() < self.top.len() {
+            sections.push(Value::from_serializable(&serde_json::json!({
+                "title": format!("All {} sections", self.top.len()),
+                "url": self.urls.path(""),
+                "active": false,
+                "current": false,
+                "more": true,
+                "page_count": 0,
+                "pages": [],
+            })));
+        }
         Value::from(sections)
     }
 
-    /// The sidebar of a page outside every top-level section: all sections closed.
-    fn build_closed_nav(&self) -> Value {
+    /// Each top-level section's sidebar entry, closed.
+    fn build_closed_sections(&self) -> Vec<Value> {
         let docs = &self.content.docs;
-        let sections: Vec<serde_json::Value> = self
-            .top
+        self.top
             .iter()
             .map(|&s| {
-                serde_json::json!({
+                Value::from_serializable(&serde_json::json!({
                     "title": docs[s].title,
                     "url": self.urls.path(&docs[s].site_path),
                     "active": false,
                     "current": false,
                     "page_count": self.children.get(&s).map_or(0, Vec::len),
                     "pages": [],
-                })
+                }))
             })
-            .collect();
-        Value::from_serializable(&sections)
+            .collect()
     }
 
     fn section_value(&self, i: usize) -> Value {
