@@ -7,12 +7,15 @@
 //! not grow with all the code of the site.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
+
+use crate::highlight_cache::{self, DiskCache};
 
 /// Class prefix on every highlighted span, so theme CSS cannot collide with site CSS.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -28,6 +31,8 @@ const MAX_BLOCK: usize = 256 * 1024;
 pub struct Highlighter {
     syntaxes: OnceLock<SyntaxSet>,
     cache: Mutex<BlockCache>,
+    /// Blocks highlighted by earlier builds, when the build keeps them on disk.
+    disk: Option<DiskCache>,
     /// The last stylesheet made, with its light and dark theme names.
     stylesheet: Mutex<Option<(String, String, String)>>,
 }
@@ -55,6 +60,23 @@ impl Highlighter {
         Self::default()
     }
 
+    /// A highlighter that reuses the blocks `disk` holds, and adds the ones it highlights to
+    /// it (written by [`Highlighter::save_disk_cache`]).
+    pub fn with_disk_cache(disk: DiskCache) -> Self {
+        Highlighter {
+            disk: Some(disk),
+            ..Self::default()
+        }
+    }
+
+    /// Writes the disk cache, if there is one; returns its path when writing it failed.
+    pub fn save_disk_cache(&self) -> Result<(), (PathBuf, std::io::Error)> {
+        match &self.disk {
+            Some(disk) => disk.save().map_err(|e| (disk.path().to_path_buf(), e)),
+            None => Ok(()),
+        }
+    }
+
     fn syntaxes(&self) -> &SyntaxSet {
         self.syntaxes.get_or_init(SyntaxSet::load_defaults_newlines)
     }
@@ -74,7 +96,16 @@ impl Highlighter {
             }
             Err(_) => true,
         };
+        let disk_key = self.disk.as_ref().map(|_| highlight_cache::key(lang, code));
+        if let (Some(disk), Some(k)) = (&self.disk, disk_key) {
+            if let Some(html) = disk.get(k) {
+                return html.to_string();
+            }
+        }
         let html = self.render(lang, code);
+        if let (Some(disk), Some(k)) = (&self.disk, disk_key) {
+            disk.put(k, &html);
+        }
         if !first_sight {
             if let Ok(mut cache) = self.cache.lock() {
                 cache

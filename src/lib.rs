@@ -12,6 +12,7 @@ pub mod content;
 pub mod error;
 pub mod fingerprint;
 pub mod highlight;
+pub mod highlight_cache;
 pub mod init;
 pub mod markdown;
 pub mod nav;

@@ -105,6 +105,9 @@ enum Command {
         /// (they are deleted).
         #[arg(long)]
         replace_output: bool,
+        /// Neither read nor write the highlight cache (.archsite-cache/ beside site.toml).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Build the site in memory and serve it locally; rebuild and reload the browser on changes.
     #[command(
@@ -209,6 +212,7 @@ fn main() -> ExitCode {
             drafts,
             timings,
             replace_output,
+            no_cache,
         } => {
             let options = BuildOptions {
                 root,
@@ -216,6 +220,7 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
                 replace_output,
+                no_cache,
             };
             match site::build(&options) {
                 Ok(report) => {

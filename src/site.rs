@@ -23,6 +23,7 @@ use crate::content::{slugify_path_part, Content, Document, Kind, LoadOptions, Pa
 use crate::error::{BuildError, Problem, Result, Severity};
 use crate::fingerprint::{self, Fingerprint};
 use crate::highlight::{escape, Highlighter};
+use crate::highlight_cache::DiskCache;
 
 use crate::markdown::{self, Env, LinkTarget, Rendered, Rules, TocEntry};
 use crate::nav;
@@ -46,6 +47,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Replace an output folder even when it holds files no archsite build wrote.
     pub replace_output: bool,
+    /// Neither read nor write the highlight cache beside `site.toml` (`build` only).
+    pub no_cache: bool,
 }
 
 /// Where an output file's bytes come from.
@@ -172,7 +175,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let config = load_config(options)?;
     let output = output_dir(options, &config)?;
-    let mut generated = generate_with(options, config, &mut RenderCache::one_shot())?;
+    let mut cache = RenderCache::one_shot();
+    if !options.no_cache {
+        cache.highlighter = Highlighter::with_disk_cache(DiskCache::of_site(&options.root));
+    }
+    let mut generated = generate_with(options, config, &mut cache)?;
     let mut timings = std::mem::take(&mut generated.timings);
     timings.stages.insert(
         0,
@@ -181,6 +188,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     timings.last = Some(Instant::now());
     let changed = crate::output::write_output(&generated.files, &output, options.replace_output)?;
     timings.lap("write");
+    // A cache that cannot be written costs the next build time, not this one its result.
+    if let Err((path, e)) = cache.highlighter.save_disk_cache() {
+        generated.warnings.push(Problem::warning(
+            path,
+            None,
+            format!("the highlight cache could not be saved: {e}"),
+        ));
+    }
     Ok(BuildReport {
         pages: generated.pages,
         sections: generated.sections,
