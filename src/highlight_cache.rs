@@ -161,32 +161,41 @@ fn read(path: &Path) -> Option<FxHashMap<u128, Arc<str>>> {
     Some(map)
 }
 
-/// Writes `entries` to a temporary file beside `path` and renames it over `path`.
+/// Writes `entries` to a temporary file beside `path` and renames it over `path`. The file is
+/// written as it is hashed, never held in memory whole.
 fn write(path: &Path, entries: &[(u128, &Arc<str>)]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut out = Vec::with_capacity(entries.iter().map(|(_, v)| v.len() + 20).sum::<usize>() + 64);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(version_line().as_bytes());
-    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (key, html) in entries {
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&(html.len() as u32).to_le_bytes());
-        out.extend_from_slice(html.as_bytes());
-    }
-    let sum = xxhash_rust::xxh3::xxh3_64(&out);
-    out.extend_from_slice(&sum.to_le_bytes());
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let tmp = dir.join(format!(".{CACHE_FILE}.{}-{nanos}.tmp", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&out))
-        .and_then(|_| std::fs::rename(&tmp, path));
+    let result = write_entries(&tmp, entries).and_then(|_| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+fn write_entries(file: &Path, entries: &[(u128, &Arc<str>)]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    let mut put = |bytes: &[u8]| {
+        sum.update(bytes);
+        out.write_all(bytes)
+    };
+    put(MAGIC)?;
+    put(version_line().as_bytes())?;
+    put(&(entries.len() as u64).to_le_bytes())?;
+    for (key, html) in entries {
+        put(&key.to_le_bytes())?;
+        put(&(html.len() as u32).to_le_bytes())?;
+        put(html.as_bytes())?;
+    }
+    out.write_all(&sum.digest().to_le_bytes())?;
+    // No fsync: a file cut short by a crash fails its checksum and is ignored.
+    out.into_inner().map_err(|e| e.into_error())?;
+    Ok(())
 }
 
 #[cfg(test)]
