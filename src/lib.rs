@@ -15,6 +15,7 @@ pub mod highlight;
 pub mod init;
 pub mod markdown;
 pub mod render;
+pub mod safe_fs;
 pub mod search;
 pub mod serve;
 pub mod site;

@@ -427,14 +427,7 @@ mod tests {
                 data: FileData::Bytes(std::sync::Arc::new(b"x".to_vec())),
             })
             .collect();
-        Snapshot::from_output(
-            files,
-            &rustc_hash::FxHashSet::default(),
-            std::path::Path::new("/nonexistent"),
-            base,
-            "b1".into(),
-        )
-        .0
+        Snapshot::from_output(files, &rustc_hash::FxHashSet::default(), base, "b1".into()).0
     }
 
     #[test]

@@ -240,7 +240,6 @@ impl Builder {
         let (snapshot, refused) = Snapshot::from_output(
             generated.files,
             &search_paths,
-            &self.root,
             &self.base_path,
             String::new(),
         );
@@ -273,7 +272,7 @@ impl Builder {
         self.last_warnings = text;
         for path in &built.refused {
             eprintln!(
-                "warning: not serving /{path}: its source resolves outside static/ and content/"
+                "warning: not serving /{path}: its source can no longer be opened (gone, or replaced by a symbolic link)"
             );
         }
     }
