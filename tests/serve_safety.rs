@@ -196,7 +196,7 @@ fn host_header_rules() {
     assert_eq!(none.status, 400, "{}", none.text());
     let old = raw(addr, b"GET /docs/hello.txt HTTP/1.0\r\n\r\n");
     assert_eq!(old.status, 200, "{}", old.text());
-    assert!(old.text().contains("hello"), "{}", old.text());
+    assert!(old.text().contains("Hello"), "{}", old.text());
 }
 
 /// An event stream, once its request is complete, outlives the idle limit for requests.
