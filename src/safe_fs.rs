@@ -101,7 +101,14 @@ pub fn open_beneath(root: &Path, rel: &Path) -> io::Result<File> {
         // AT_FDCWD); the returned descriptor, when valid, is owned by nobody else.
         let fd = unsafe { libc::openat(at, c.as_ptr(), flags | libc::O_CLOEXEC) };
         if fd < 0 {
-            return Err(io::Error::last_os_error());
+            let e = io::Error::last_os_error();
+            // ELOOP: the name is a link (O_NOFOLLOW); ENOTDIR: a link where a folder was.
+            if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::ENOTDIR)) {
+                return Err(refused(
+                    "a symbolic link is in the way (replaced since the site was read?); not followed",
+                ));
+            }
+            return Err(e);
         }
         // SAFETY: `fd` was just returned by openat and is not owned elsewhere.
         Ok(unsafe { OwnedFd::from_raw_fd(fd) })

@@ -141,3 +141,54 @@ fn serve_publishes_what_build_publishes() {
         "{log}"
     );
 }
+
+/// A copied file swapped back and forth with a link out of the site while builds run: a build
+/// may skip the file or fail naming it, but no output ever holds the outside file's bytes.
+#[test]
+fn a_file_swapped_for_an_outside_link_during_builds_is_never_copied() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let site = Site::fixture("serve-site");
+    std::fs::write(site.tmp().join("secret.txt"), SECRET).unwrap();
+    site.write("static/swap.txt", "INSIDE");
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = stop.clone();
+        let (tmp, target) = (site.tmp().to_path_buf(), site.root.join("static/swap.txt"));
+        std::thread::spawn(move || {
+            let mut swaps = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let _ = std::fs::remove_file(tmp.join("link.tmp"));
+                symlink(tmp.join("secret.txt"), tmp.join("link.tmp")).unwrap();
+                std::fs::rename(tmp.join("link.tmp"), &target).unwrap();
+                std::fs::write(tmp.join("file.tmp"), "INSIDE").unwrap();
+                std::fs::rename(tmp.join("file.tmp"), &target).unwrap();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let end = Instant::now() + Duration::from_secs(3);
+    let mut builds = 0;
+    let mut leaked = None;
+    while Instant::now() < end || builds < 3 {
+        let run = site.build(&[]);
+        builds += 1;
+        if run.code != 0 && !run.stderr.contains("static/swap.txt") {
+            leaked = Some(format!(
+                "build {builds} failed for another reason: {}",
+                run.stderr
+            ));
+            break;
+        }
+        if site.has("swap.txt") && site.read("swap.txt") != "INSIDE" {
+            leaked = Some(format!("build {builds} copied the outside file"));
+            break;
+        }
+    }
+    // Stop the swapper before the site goes away, whatever happened.
+    stop.store(true, Ordering::SeqCst);
+    let swaps = swapper.join().unwrap();
+    assert_eq!(leaked, None, "after {swaps} swaps");
+}
