@@ -145,12 +145,14 @@ pub fn start(listener: TcpListener, state: Arc<State>) -> io::Result<()> {
     Ok(())
 }
 
-/// Where the request head ends in `buf`: `Ok(None)` while incomplete, `Err` when it can never
-/// be a valid head (or has too many headers).
+/// Where the request head ends in `buf`: `Ok(None)` while incomplete, `Err` with the status to
+/// refuse it with when it can never be a valid head, or is too large.
 fn head_end(buf: &[u8]) -> Result<Option<usize>, u16> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     match httparse::Request::new(&mut headers).parse(buf) {
+        Ok(httparse::Status::Complete(n)) if n > MAX_HEAD => Err(431),
         Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(431),
         Ok(httparse::Status::Partial) => Ok(None),
         Err(httparse::Error::TooManyHeaders) => Err(431),
         Err(_) => Err(400),
@@ -277,9 +279,12 @@ fn read_ready(w: &mut Waiting) -> Progress {
             }
             Ok(n) => {
                 w.buf.extend_from_slice(&chunk[..n]);
+                // A head can only end with a line end: no need to parse before one comes.
+                if !chunk[..n].contains(&b'\n') && w.buf.len() <= MAX_HEAD {
+                    continue;
+                }
                 let refused = match head_end(&w.buf) {
                     Ok(Some(end)) => return Progress::Head(end),
-                    Ok(None) if w.buf.len() > MAX_HEAD => 431,
                     Ok(None) => continue,
                     Err(status) => status,
                 };
@@ -398,7 +403,12 @@ fn serve_connection(job: Job, pool: &Pool) {
                 let next = rest.split_off(end);
                 head = std::mem::replace(&mut rest, next);
             }
-            _ => {
+            Err(status) => {
+                let _ = stream.write_all(&error_bytes(status));
+                close(stream);
+                return;
+            }
+            Ok(None) => {
                 // Waits in the poller for its next request (or is refused there).
                 let _ = pool.back.tx.send((stream, rest));
                 let _ = pool.back.waker.wake();
@@ -546,5 +556,12 @@ mod tests {
         assert_eq!(head_end(b"GET / HT"), Ok(None));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n\r\nGET"), Ok(Some(18)));
         assert_eq!(head_end(b"\x01\x02 / HTTP/1.1\r\n\r\n"), Err(400));
+        // Too large, whether complete or not.
+        let big = format!(
+            "GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+            "a".repeat(MAX_HEAD)
+        );
+        assert_eq!(head_end(big.as_bytes()), Err(431));
+        assert_eq!(head_end(&big.as_bytes()[..MAX_HEAD + 10]), Err(431));
     }
 }
