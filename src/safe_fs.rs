@@ -295,4 +295,13 @@ mod tests {
         assert!(open_beneath(&root, Path::new("static/../static/sub/a.txt")).is_err());
         assert!(open_beneath(&root, Path::new("static/sub")).is_err());
     }
+
+    #[test]
+    fn site_files_stay_beneath_the_root() {
+        let root: Arc<Path> = Arc::from(Path::new("/site"));
+        assert!(SiteFile::new(root.clone(), "/site/static/a.txt".into()).is_some());
+        assert!(SiteFile::new(root.clone(), "/site/../etc/passwd".into()).is_none());
+        assert!(SiteFile::new(root.clone(), "/site".into()).is_none());
+        assert!(SiteFile::new(root, "/elsewhere/a.txt".into()).is_none());
+    }
 }
