@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::error::{explain_unknown_field, line_of, BuildError, Problem, Result};
+use crate::safe_fs::{self, SiteFile, Walked};
 
 /// The content folder's name under the site root.
 pub const CONTENT_DIR: &str = "content";
@@ -108,8 +109,8 @@ pub struct Document {
 /// page when it lies in a page bundle (see [`bundle_file_path`]).
 #[derive(Debug, Clone)]
 pub struct Asset {
-    /// Absolute source path.
-    pub source: PathBuf,
+    /// The source file, inside the site.
+    pub source: SiteFile,
     /// Output path relative to the output root, `/` separated.
     pub rel: String,
 }
@@ -124,6 +125,19 @@ pub struct Content {
     pub by_rel: HashMap<String, usize>,
     /// Files to copy as they are.
     pub assets: Vec<Asset>,
+    /// Warnings of the walk: symbolic links skipped.
+    pub warnings: Vec<Problem>,
+}
+
+/// What walking `content/` found.
+#[derive(Debug, Clone, Default)]
+struct Walk {
+    /// Markdown files, by path under `content/`.
+    md: Vec<Walked>,
+    /// The other files.
+    assets: Vec<Asset>,
+    /// Symbolic links skipped.
+    warnings: Vec<Problem>,
 }
 
 /// Options for loading content.
@@ -143,7 +157,7 @@ pub struct LoadOptions {
 #[derive(Debug, Default)]
 pub struct ParseCache {
     /// Markdown files and other files under `content/`, as the last walk found them.
-    walk: Option<(Vec<String>, Vec<Asset>)>,
+    walk: Option<Walk>,
     /// The last build's content, when it was given back.
     last: Option<Content>,
     /// Parsed documents that `last` does not hold: drafts left out, the documents of a load
@@ -165,7 +179,7 @@ impl ParseCache {
     /// Whether the last walk still holds: every path in `changed` (relative to the site root)
     /// is outside `content/` or a file of that walk that still exists.
     fn walk_still_valid(&self, root: &Path, changed: &[PathBuf]) -> bool {
-        let Some((md, assets)) = &self.walk else {
+        let Some(Walk { md, assets, .. }) = &self.walk else {
             return false;
         };
         changed.iter().all(|path| {
@@ -174,7 +188,7 @@ impl ParseCache {
             };
             let rel = rel_slash(inside, Path::new(""));
             let known = if rel.ends_with(".md") {
-                md.contains(&rel)
+                md.iter().any(|m| m.rel == rel)
             } else {
                 assets.iter().any(|a| a.rel == rel)
             };
@@ -214,8 +228,7 @@ impl Content {
                 && cache.drafts == options.drafts
                 && cache.walk_still_valid(root, &changed)
             {
-                if let Some(loaded) =
-                    Content::reload_changed(root, site_title, options, cache, &changed)
+                if let Some(loaded) = Content::reload_changed(site_title, options, cache, &changed)
                 {
                     return loaded;
                 }
@@ -228,7 +241,6 @@ impl Content {
     /// `None` when that cannot give what a full load would (a draft appears or disappears),
     /// and the caller loads everything.
     fn reload_changed(
-        root: &Path,
         site_title: &str,
         options: LoadOptions,
         cache: &mut ParseCache,
@@ -250,7 +262,17 @@ impl Content {
                 return None;
             };
             let file = Path::new(CONTENT_DIR).join(&rel);
-            let doc = std::fs::read(root.join(path))
+            let walked = cache
+                .walk
+                .as_ref()
+                .and_then(|w| w.md.iter().find(|m| m.rel == rel));
+            let Some(walked) = walked else {
+                cache.last = Some(content);
+                return None;
+            };
+            let doc = walked
+                .file
+                .read()
                 .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])
                 .and_then(|bytes| parse_document(&rel, &file, &bytes));
             parsed.push((i, path, doc));
@@ -282,9 +304,9 @@ impl Content {
             cache.last = Some(content);
             return Some(Err(e));
         }
-        if let Some((md, assets)) = &cache.walk {
+        if let Some(Walk { md, assets, .. }) = &cache.walk {
             // The home page made up when there is no content/_index.md has the site's title.
-            if !md.iter().any(|m| m == "_index.md") {
+            if !md.iter().any(|m| m.rel == "_index.md") {
                 content.docs[0] = implicit_home(site_title);
             }
             // A slug change moves the files of a page bundle.
@@ -299,8 +321,7 @@ impl Content {
         options: LoadOptions,
         mut cache: Option<&mut ParseCache>,
     ) -> Result<Content> {
-        let dir = root.join(CONTENT_DIR);
-        if !dir.is_dir() {
+        if !root.join(CONTENT_DIR).is_dir() {
             // Without it the build would publish an empty site over the last good one.
             return Err(BuildError::single(Problem::error(
                 CONTENT_DIR,
@@ -309,9 +330,17 @@ impl Content {
                  markdown files in content/, so there is nothing to build",
             )));
         }
-        let (md_files, assets) = walk_content(&dir)?;
+        let Walk {
+            md: md_files,
+            assets,
+            warnings,
+        } = walk_content(root)?;
         if let Some(c) = cache.as_deref_mut() {
-            c.walk = Some((md_files.clone(), assets.clone()));
+            c.walk = Some(Walk {
+                md: md_files.clone(),
+                assets: assets.clone(),
+                warnings: warnings.clone(),
+            });
             c.drafts = options.drafts;
         }
 
@@ -325,10 +354,12 @@ impl Content {
         }
         let loaded: Vec<std::result::Result<Loaded, Vec<Problem>>> = md_files
             .par_iter()
-            .map(|rel| {
-                let source = dir.join(rel);
+            .map(|walked| {
+                let rel = &walked.rel;
                 let file = Path::new(CONTENT_DIR).join(rel);
-                let bytes = std::fs::read(&source)
+                let bytes = walked
+                    .file
+                    .read()
                     .map_err(|e| vec![Problem::error(file.clone(), None, e.to_string())])?;
                 let old = previous.get(rel);
                 if old.is_some_and(|d| d.source_hash == xxhash_rust::xxh3::xxh3_64(&bytes)) {
@@ -340,10 +371,10 @@ impl Content {
 
         let mut problems = Vec::new();
         let mut docs = Vec::new();
-        for (rel, r) in md_files.iter().zip(loaded) {
+        for (walked, r) in md_files.iter().zip(loaded) {
             match r {
                 Ok(Loaded::Parsed(doc)) => docs.push(*doc),
-                Ok(Loaded::Kept) => docs.extend(previous.remove(rel)),
+                Ok(Loaded::Kept) => docs.extend(previous.remove(&walked.rel)),
                 Err(p) => problems.extend(p),
             }
         }
@@ -382,6 +413,7 @@ impl Content {
             docs,
             by_rel,
             assets,
+            warnings,
         })
     }
 
@@ -429,36 +461,29 @@ fn published_assets(
     assets
 }
 
-/// Lists the markdown files and the other files under `dir` (paths relative to it, sorted),
-/// skipping hidden files and folders.
-fn walk_content(dir: &Path) -> Result<(Vec<String>, Vec<Asset>)> {
-    let mut md_files = Vec::new();
-    let mut assets = Vec::new();
-    if !dir.is_dir() {
-        return Ok((md_files, assets));
-    }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            BuildError::single(Problem::error(path, None, e.to_string()))
-        })?;
-        if !entry.file_type().is_file() {
+/// Lists the markdown files and the other files under `root/content` (paths relative to it,
+/// sorted), skipping hidden files and folders, and following symbolic links that stay inside
+/// the site ([`safe_fs::walk`]).
+fn walk_content(root: &Path) -> Result<Walk> {
+    let (found, warnings) = safe_fs::walk(root, &root.join(CONTENT_DIR))?;
+    let mut walk = Walk {
+        warnings,
+        ..Walk::default()
+    };
+    for w in found {
+        if w.rel.split('/').any(|part| part.starts_with('.')) {
             continue;
         }
-        let rel = rel_slash(entry.path(), dir);
-        if rel.split('/').any(|part| part.starts_with('.')) {
-            continue;
-        }
-        if rel.ends_with(".md") {
-            md_files.push(rel);
+        if w.rel.ends_with(".md") {
+            walk.md.push(w);
         } else {
-            assets.push(Asset {
-                source: entry.path().to_path_buf(),
-                rel,
+            walk.assets.push(Asset {
+                source: w.file,
+                rel: w.rel,
             });
         }
     }
-    Ok((md_files, assets))
+    Ok(walk)
 }
 
 /// Where a file of a page bundle is published: under its page's URL, so that `pic.png` beside

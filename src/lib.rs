@@ -19,6 +19,7 @@ pub mod nav;
 pub mod output;
 pub mod output_paths;
 pub mod render;
+pub mod safe_fs;
 pub mod search;
 pub mod serve;
 pub mod site;

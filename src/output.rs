@@ -246,7 +246,8 @@ fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<b
     match &f.data {
         FileData::Bytes(b) => write_or_keep(b, &dest, &previous),
         FileData::Copy(src) => {
-            let bytes = std::fs::read(src).map_err(|e| BuildError::io(src, &e))?;
+            // Read beneath the site root, never through a link swapped in since the walk.
+            let bytes = src.read().map_err(|e| BuildError::io(src.path(), &e))?;
             write_or_keep(&bytes, &dest, &previous)
         }
     }
@@ -254,7 +255,26 @@ fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<b
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match std::fs::metadata(path) {
-        Ok(m) if m.len() == bytes.len() as u64 => std::fs::read(path).is_ok_and(|b| b == bytes),
+        Ok(m) if m.len() == bytes.len() as u64 => same_contents(path, bytes).unwrap_or(false),
         _ => false,
+    }
+}
+
+/// Whether the file at `path` holds `bytes`, read in pieces: a large output file is not read
+/// whole beside its new contents.
+fn same_contents(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; bytes.len().min(256 * 1024) + 1];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
     }
 }

@@ -197,7 +197,7 @@ impl<'a> Origins<'a> {
         for &e in entries {
             match &files[e].data {
                 FileData::Copy(src) => {
-                    let shown = src.strip_prefix(self.root).unwrap_or(src);
+                    let shown = src.path().strip_prefix(self.root).unwrap_or(src.path());
                     out.push(Origin::Copied(shown.to_path_buf()));
                 }
                 FileData::Bytes(_) => *generated.entry(files[e].path.as_str()).or_default() += 1,

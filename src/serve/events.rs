@@ -2,8 +2,8 @@
 //! build error.
 //!
 //! Each browser connection to the events endpoint gets a thread of its own that writes straight
-//! to the connection (`Request::into_writer`), flushing after every event, so a stalled reader
-//! only ever holds its own thread. The builder broadcasts through a [`Hub`]; a client that has
+//! to the connection, flushing after every event, so a stalled reader only ever holds its own
+//! thread (until the connection's write timeout gives up on it). The builder broadcasts through a [`Hub`]; a client that has
 //! gone away is dropped on the next broadcast or heartbeat.
 //!
 //! Events (the data is always one line of JSON):
@@ -13,6 +13,7 @@
 //! - `error`: `{"message": TEXT, "problems": [...]}` when a build failed.
 
 use std::io::Write;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -69,12 +70,14 @@ pub fn format_event(event: &str, data: &str) -> String {
 
 /// Streams events to one client on a thread of its own. `hello` gives the first event's data;
 /// it is called after subscribing, so no broadcast can fall between the two.
-pub fn stream(request: tiny_http::Request, hub: Arc<Hub>, hello: impl FnOnce() -> String) {
+pub fn stream(mut conn: TcpStream, hub: Arc<Hub>, hello: impl FnOnce() -> String) {
     if hub.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
         hub.streams.fetch_sub(1, Ordering::SeqCst);
-        let _ = request.respond(
-            tiny_http::Response::from_string("too many event streams").with_status_code(503),
+        let _ = conn.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
+              Content-Length: 23\r\nConnection: close\r\n\r\ntoo many event streams\n",
         );
+        let _ = conn.shutdown(std::net::Shutdown::Write);
         return;
     }
     let rx = hub.subscribe();
@@ -84,8 +87,8 @@ pub fn stream(request: tiny_http::Request, hub: Arc<Hub>, hello: impl FnOnce() -
         .spawn({
             let hub = hub.clone();
             move || {
-                let mut writer = request.into_writer();
-                let _ = run_stream(&mut *writer, &rx, &first);
+                let _ = run_stream(&mut conn, &rx, &first);
+                let _ = conn.shutdown(std::net::Shutdown::Both);
                 hub.streams.fetch_sub(1, Ordering::SeqCst);
             }
         });

@@ -2,17 +2,15 @@
 //!
 //! [`route`] is a pure function from a snapshot and a request target to what to send: a file of
 //! the site, a redirect (`/notes/x` to `/notes/x/`, `/` to the base path), the site's own 404 page
-//! or a 400 for anything odd. [`handle`] sends it with the right `Content-Type`,
+//! or a 400 for anything odd. [`handle`] makes the response, with the right `Content-Type`,
 //! `Cache-Control: no-store`, and, in HTML, the live-reload script (and the current build error,
 //! when the site is broken).
 
 use std::io::Read;
 use std::sync::Arc;
 
-use tiny_http::{Header, Method, Request, Response, StatusCode};
-
-use super::events;
 use super::paths::{self, Refusal};
+use super::server::{Payload, Reply, Request, Response};
 use super::snapshot::{Body, Snapshot};
 use super::State;
 
@@ -193,71 +191,28 @@ pub fn inject(html: &[u8], snippet: &str) -> Vec<u8> {
     out
 }
 
-/// Reads shared bytes without copying them.
-struct SharedBytes {
-    data: Arc<Vec<u8>>,
-    pos: usize,
-}
-
-impl Read for SharedBytes {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let rest = &self.data[self.pos.min(self.data.len())..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
-fn common_headers(content_type: &str) -> Vec<Header> {
-    [
-        ("Content-Type", content_type),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
+fn common_headers(content_type: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Content-Type", content_type.to_string()),
+        ("Cache-Control", "no-store".into()),
+        ("X-Content-Type-Options", "nosniff".into()),
     ]
-    .iter()
-    .filter_map(|(n, v)| header(n, v))
-    .collect()
 }
 
-fn with_headers<R: Read>(mut response: Response<R>, headers: Vec<Header>) -> Response<R> {
-    for h in headers {
-        response.add_header(h);
-    }
-    response
+fn send_bytes(status: u16, content_type: &str, data: Arc<Vec<u8>>) -> Reply {
+    Reply::Send(Response {
+        status,
+        headers: common_headers(content_type),
+        body: Payload::Bytes(data),
+    })
 }
 
-fn respond<R: Read>(request: Request, response: Response<R>) {
-    // A client that went away is no error of ours.
-    let _ = request.respond(response);
-}
-
-fn send_bytes(request: Request, status: u16, content_type: &str, data: Arc<Vec<u8>>) {
-    let len = data.len();
-    respond(
-        request,
-        Response::new(
-            StatusCode(status),
-            common_headers(content_type),
-            SharedBytes { data, pos: 0 },
-            Some(len),
-            None,
-        )
-        .with_chunked_threshold(usize::MAX),
-    );
-}
-
-fn send_text(request: Request, status: u16, text: &str) {
+fn send_text(status: u16, text: &str) -> Reply {
     send_bytes(
-        request,
         status,
         "text/plain; charset=utf-8",
         Arc::new(text.as_bytes().to_vec()),
-    );
+    )
 }
 
 /// True when a `Host` header names this machine's loopback interface (`localhost`,
@@ -280,72 +235,58 @@ pub fn loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Answers one request. Event-stream requests are handed to a thread of their own.
-pub fn handle(request: Request, state: &Arc<State>) {
+/// Answers one request; [`Reply::Events`] asks for the connection to become an event stream.
+pub fn handle(request: &Request, state: &State) -> Reply {
     // A page on another site can point its own host name at 127.0.0.1 (DNS rebinding) and read
     // the dev server from the user's browser; such requests carry that host name.
-    if state.loopback_only {
-        let host = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Host"))
-            .map(|h| h.value.as_str().to_string());
-        if host.is_some_and(|h| !loopback_host(&h)) {
-            send_text(
-                request,
-                403,
-                "Forbidden: this development server only answers requests for localhost.\n",
-            );
-            return;
-        }
+    if state.loopback_only && request.host.as_deref().is_some_and(|h| !loopback_host(h)) {
+        return send_text(
+            403,
+            "Forbidden: this development server only answers requests for localhost.\n",
+        );
     }
-    let method = request.method().clone();
-    if method != Method::Get && method != Method::Head {
+    let method = request.method.as_str();
+    if method != "GET" && method != "HEAD" {
         let mut headers = common_headers("text/plain; charset=utf-8");
-        headers.extend(header("Allow", "GET, HEAD"));
-        let response =
-            Response::from_string("Only GET and HEAD are served.\n").with_status_code(405);
-        respond(request, with_headers(response, headers));
-        return;
+        headers.push(("Allow", "GET, HEAD".into()));
+        return Reply::Send(Response {
+            status: 405,
+            headers,
+            body: Payload::Bytes(Arc::new(b"Only GET and HEAD are served.\n".to_vec())),
+        });
     }
-    let url = request.url().to_string();
+    let url = request.target.as_str();
     if url.starts_with(PREFIX) {
         let path = url.split(['?', '#']).next().unwrap_or_default();
-        match path {
-            EVENTS_PATH if method == Method::Get => {
-                let state2 = state.clone();
-                events::stream(request, state.hub.clone(), move || {
-                    hello_json(&state2.current())
-                });
-            }
+        return match path {
+            EVENTS_PATH if method == "GET" => Reply::Events,
             EVENTS_PATH => send_bytes(
-                request,
                 200,
                 "text/event-stream; charset=utf-8",
                 Arc::new(Vec::new()),
             ),
             SCRIPT_PATH => send_bytes(
-                request,
                 200,
                 "text/javascript; charset=utf-8",
                 Arc::new(LIVE_JS.as_bytes().to_vec()),
             ),
-            _ => send_text(request, 404, "Not found.\n"),
-        }
-        return;
+            _ => send_text(404, "Not found.\n"),
+        };
     }
     let site = state.current();
-    match route(&site, &url) {
-        Route::File(key) => send_file(request, &site, &key, 200, false),
+    match route(&site, url) {
+        Route::File(key) => send_file(&site, &key, 200, false),
         Route::Redirect { location, status } => {
             let mut headers = common_headers("text/plain; charset=utf-8");
-            headers.extend(header("Location", &location));
-            let response =
-                Response::from_string(format!("Moved to {location}\n")).with_status_code(status);
-            respond(request, with_headers(response, headers));
+            headers.push(("Location", location.clone()));
+            Reply::Send(Response {
+                status,
+                headers,
+                body: Payload::Bytes(Arc::new(format!("Moved to {location}\n").into_bytes())),
+            })
         }
-        Route::NotFound => not_found(request, &site),
-        Route::BadRequest(why) => send_text(request, 400, &format!("Bad request: {why}.\n")),
+        Route::NotFound => not_found(&site),
+        Route::BadRequest(why) => send_text(400, &format!("Bad request: {why}.\n")),
     }
 }
 
@@ -358,10 +299,9 @@ pub fn hello_json(site: &Snapshot) -> String {
     .to_string()
 }
 
-fn not_found(request: Request, site: &Snapshot) {
+fn not_found(site: &Snapshot) -> Reply {
     if site.contains("404.html") {
-        send_file(request, site, "404.html", 404, true);
-        return;
+        return send_file(site, "404.html", 404, true);
     }
     let (status, title) = if site.files.is_empty() && site.error.is_some() {
         (503, "The site has not built yet")
@@ -372,10 +312,10 @@ fn not_found(request: Request, site: &Snapshot) {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body><h1>{title}</h1></body></html>\n"
     );
     let html = inject(page.as_bytes(), &snippet(site, "404.html", true));
-    send_bytes(request, status, "text/html; charset=utf-8", Arc::new(html));
+    send_bytes(status, "text/html; charset=utf-8", Arc::new(html))
 }
 
-fn send_file(request: Request, site: &Snapshot, key: &str, status: u16, always_reload: bool) {
+fn send_file(site: &Snapshot, key: &str, status: u16, always_reload: bool) -> Reply {
     let content_type = content_type(key);
     match site.get(key) {
         Some(Body::Bytes(data)) => {
@@ -384,33 +324,28 @@ fn send_file(request: Request, site: &Snapshot, key: &str, status: u16, always_r
             } else {
                 data.clone()
             };
-            send_bytes(request, status, &content_type, data);
+            send_bytes(status, &content_type, data)
         }
         Some(Body::File(source)) => {
             let Some(mut file) = site.open(source) else {
-                send_text(request, 404, "Not found.\n");
-                return;
+                return send_text(404, "Not found.\n");
             };
             let len = file.metadata().map(|m| m.len()).unwrap_or(0);
             if is_html(key) && len <= MAX_INJECT_FILE {
                 let mut html = Vec::new();
                 if file.read_to_end(&mut html).is_err() {
-                    send_text(request, 500, "The file could not be read.\n");
-                    return;
+                    return send_text(500, "The file could not be read.\n");
                 }
                 let html = inject(&html, &snippet(site, key, always_reload));
-                send_bytes(request, status, &content_type, Arc::new(html));
-                return;
+                return send_bytes(status, &content_type, Arc::new(html));
             }
-            let response = Response::from_file(file)
-                .with_status_code(status)
-                .with_chunked_threshold(usize::MAX);
-            respond(
-                request,
-                with_headers(response, common_headers(&content_type)),
-            );
+            Reply::Send(Response {
+                status,
+                headers: common_headers(&content_type),
+                body: Payload::File(file, len),
+            })
         }
-        None => send_text(request, 404, "Not found.\n"),
+        None => send_text(404, "Not found.\n"),
     }
 }
 
@@ -427,14 +362,7 @@ mod tests {
                 data: FileData::Bytes(std::sync::Arc::new(b"x".to_vec())),
             })
             .collect();
-        Snapshot::from_output(
-            files,
-            &rustc_hash::FxHashSet::default(),
-            std::path::Path::new("/nonexistent"),
-            base,
-            "b1".into(),
-        )
-        .0
+        Snapshot::from_output(files, &rustc_hash::FxHashSet::default(), base, "b1".into()).0
     }
 
     #[test]

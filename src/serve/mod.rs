@@ -7,14 +7,16 @@
 //!   life of the server: unchanged documents reuse their markdown, and the output is the same,
 //!   byte for byte, as `archsite build` with the same base URL. `site.toml` is read once per
 //!   rebuild, and not at all for saves that only touch copied files.
-//! - A pool of worker threads answers requests ([`http`]); each live-reload event stream has a
-//!   thread of its own ([`events`]).
+//! - [`server`] speaks HTTP/1.1 with bounded resources: one thread waits for every request head,
+//!   heads are limited in size and time, a bounded pool of threads answers ([`http`]), and each
+//!   live-reload event stream has a thread of its own ([`events`]).
 //! - A failed build keeps the last good site and shows the error in the terminal and, through the
 //!   injected script, in an overlay on every open page; the next good build clears it.
 
 pub mod events;
 pub mod http;
 pub mod paths;
+pub mod server;
 pub mod snapshot;
 pub mod watch;
 
@@ -22,7 +24,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -39,16 +41,8 @@ pub use snapshot::{Failure, Snapshot};
 pub const DEFAULT_PORT: u16 = 1111;
 /// How many ports after [`DEFAULT_PORT`] are tried.
 const PORT_TRIES: u16 = 20;
-/// Worker threads always running.
-const CORE_WORKERS: usize = 8;
-/// Upper bound of worker threads, added while all are busy (for example with clients that stopped
-/// reading) and retired after [`EXTRA_WORKER_IDLE`].
-const MAX_WORKERS: usize = 128;
-const EXTRA_WORKER_IDLE: Duration = Duration::from_secs(30);
 /// A reload event lists the changed files up to this many; past that it says "everything".
 const MAX_LISTED_CHANGES: usize = 2000;
-/// How often [`keep_pool_moving`] connects to the server.
-const POOL_KICK: Duration = Duration::from_millis(100);
 /// Set to `poll` to poll the sources instead of using file notifications.
 pub const WATCH_ENV: &str = "ARCHSITE_WATCH";
 
@@ -240,7 +234,6 @@ impl Builder {
         let (snapshot, refused) = Snapshot::from_output(
             generated.files,
             &search_paths,
-            &self.root,
             &self.base_path,
             String::new(),
         );
@@ -273,7 +266,7 @@ impl Builder {
         self.last_warnings = text;
         for path in &built.refused {
             eprintln!(
-                "warning: not serving /{path}: its source resolves outside static/ and content/"
+                "warning: not serving /{path}: its source can no longer be opened (gone, or replaced by a symbolic link)"
             );
         }
     }
@@ -610,98 +603,6 @@ fn url_host(ip: IpAddr) -> String {
     }
 }
 
-/// Counts workers so that a new one is started when every worker is busy.
-struct Pool {
-    total: AtomicUsize,
-    busy: AtomicUsize,
-}
-
-fn start_worker(server: Arc<tiny_http::Server>, state: Arc<State>, pool: Arc<Pool>, core: bool) {
-    let spawned = std::thread::Builder::new()
-        .name("archsite-http".into())
-        .spawn({
-            let pool = pool.clone();
-            move || {
-                loop {
-                    let request = if core {
-                        match server.recv() {
-                            Ok(r) => r,
-                            Err(_) => break,
-                        }
-                    } else {
-                        match server.recv_timeout(EXTRA_WORKER_IDLE) {
-                            Ok(Some(r)) => r,
-                            _ => break,
-                        }
-                    };
-                    let busy = pool.busy.fetch_add(1, Ordering::SeqCst) + 1;
-                    let total = pool.total.load(Ordering::SeqCst);
-                    if busy >= total && total < MAX_WORKERS {
-                        pool.total.fetch_add(1, Ordering::SeqCst);
-                        start_worker(server.clone(), state.clone(), pool.clone(), false);
-                    }
-                    // A bug in one request must not take a worker down with it.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        http::handle(request, &state)
-                    }));
-                    pool.busy.fetch_sub(1, Ordering::SeqCst);
-                }
-                pool.total.fetch_sub(1, Ordering::SeqCst);
-            }
-        });
-    if spawned.is_err() {
-        pool.total.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Works around a stall in tiny_http 0.12's connection thread pool.
-///
-/// tiny_http reads every connection on a thread of a private pool (`util::TaskPool`, started by
-/// `Server::from_listener`), from accept until the connection closes, and only then are its
-/// requests queued for [`tiny_http::Server::recv`]. To hand a new connection over,
-/// `TaskPool::spawn` counts the threads parked on its condition variable: with one or more, it
-/// queues the connection and wakes one; with none, it starts a thread. A woken thread stops
-/// counting as parked only once it runs again, so when two connections are accepted in quick
-/// succession with one thread parked, both are queued, one thread wakes, and the second
-/// connection waits until some pool thread's connection closes. Event streams, idle keep-alive
-/// connections and stalled clients hold their pool threads indefinitely, so that connection (a
-/// page load, a stylesheet) could hang for minutes. Without this, `tests/serve.rs`'s
-/// `many_clients_at_once_including_stalled_ones` hung in one run of three.
-///
-/// Nothing in tiny_http's API reaches that pool: its size (4 threads kept, more started on
-/// demand) is fixed, and every connection, an event stream included, goes through it before its
-/// first request can be seen, so the stream cannot bypass it. Handing the stream's request to a
-/// thread of its own ([`events::stream`] does, with `Request::into_writer`) frees one of *our*
-/// workers but not the pool thread, which keeps reading the connection for a next request until
-/// the browser closes it; only a request with `Connection: close` (which browsers do not send
-/// for event streams) ends that loop. Sizing our own workers ([`CORE_WORKERS`]) does not help
-/// either: they take requests after the pool. A real fix means owning the accept loop, i.e. a
-/// patched tiny_http or another HTTP server.
-///
-/// Until then: connecting to ourselves and closing at once, every [`POOL_KICK`], makes the pool
-/// take one more connection. Connections stay queued only while no pool thread is parked, so
-/// the pool starts a thread for this one, which reads it to its immediate end and then takes the
-/// oldest queued connection. A queued connection thus waits about [`POOL_KICK`] for each one
-/// queued ahead of it. Cost: ten loopback connections a second, each closed at once, never a
-/// request.
-fn keep_pool_moving(addr: SocketAddr) {
-    let target = SocketAddr::new(
-        match addr.ip() {
-            IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-            IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-            ip => ip,
-        },
-        addr.port(),
-    );
-    let _ = std::thread::Builder::new()
-        .name("archsite-pool-kick".into())
-        .spawn(move || loop {
-            std::thread::sleep(POOL_KICK);
-            // The connection closes as soon as it is made; errors are of no interest.
-            let _ = std::net::TcpStream::connect_timeout(&target, Duration::from_secs(1));
-        });
-}
-
 /// Opens `url` in the desktop's browser when an opener exists; never fails.
 fn open_browser(url: &str) {
     let openers: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
@@ -765,18 +666,8 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
 
     let mut builder = Builder::new(root.clone(), origin.clone(), options);
     let state = Arc::new(State::new(builder.first(), local.ip().is_loopback()));
-    let server = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| format!("cannot start the HTTP server: {e}"))?,
-    );
-    let pool = Arc::new(Pool {
-        total: AtomicUsize::new(CORE_WORKERS),
-        busy: AtomicUsize::new(0),
-    });
-    for _ in 0..CORE_WORKERS {
-        start_worker(server.clone(), state.clone(), pool.clone(), true);
-    }
-    keep_pool_moving(local);
+    server::start(listener, state.clone())
+        .map_err(|e| format!("cannot start the HTTP server: {e}"))?;
 
     let url = format!("{origin}{}", state.current().base_path);
     println!("Serving at {url}");

@@ -2,20 +2,20 @@
 //!
 //! The server keeps the current [`Snapshot`] behind an `Arc` and swaps the whole `Arc` when a
 //! rebuild finishes, so a request sees either the old site or the new one, never a mix. Files
-//! the build copies as they are (`static/`, content assets) stay on disk; their source path is
-//! canonicalised and checked to lie inside the site's `static/` or `content/` folder, once when
-//! the snapshot is made and again before every read, so a symbolic link can never lead a request
-//! outside the site.
+//! the build copies as they are (`static/`, content assets) stay on disk, each as a
+//! [`SiteFile`]: its resolved path beneath the site root, opened on every request without
+//! following any symbolic link ([`SiteFile::open`]), so a file swapped for a link can never lead
+//! a request outside the site, whatever the timing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::content::CONTENT_DIR;
 use crate::error::Problem;
-use crate::site::{FileData, OutputFile, STATIC_DIR};
+use crate::safe_fs::SiteFile;
+use crate::site::{FileData, OutputFile};
 
 /// The bytes of one served file.
 #[derive(Debug, Clone)]
@@ -26,11 +26,11 @@ pub enum Body {
     File(SourceFile),
 }
 
-/// A checked source file.
+/// A source file of the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    /// Canonical path, inside one of the allowed folders.
-    pub path: PathBuf,
+    /// Where it is, beneath the site root.
+    pub file: SiteFile,
     /// Size when the snapshot was made (used to tell changes apart).
     pub len: u64,
     /// Modification time when the snapshot was made.
@@ -74,8 +74,6 @@ pub struct Snapshot {
     /// The last build's failure, while the site is broken (the files are then the last good
     /// build's).
     pub error: Option<Arc<Failure>>,
-    /// Canonical folders that copied files must lie in.
-    allowed: Vec<PathBuf>,
 }
 
 impl Snapshot {
@@ -99,19 +97,14 @@ impl Snapshot {
     }
 
     /// Makes a snapshot from a build's output, with the files at `search_paths` as its search
-    /// index. Copied files whose source resolves outside the site's `static/` and `content/`
-    /// folders are left out and reported.
+    /// index. Copied files that can no longer be opened (gone, or replaced by a symbolic link
+    /// since the build found them) are left out and reported.
     pub fn from_output(
         files: Vec<OutputFile>,
         search_paths: &FxHashSet<&str>,
-        root: &Path,
         base_path: &str,
         build_id: String,
     ) -> (Snapshot, Vec<String>) {
-        let allowed: Vec<PathBuf> = [STATIC_DIR, CONTENT_DIR]
-            .iter()
-            .filter_map(|d| std::fs::canonicalize(root.join(d)).ok())
-            .collect();
         let mut map = Files::default();
         map.reserve(files.len());
         let mut search = Files::default();
@@ -125,15 +118,8 @@ impl Snapshot {
             }
             let body = match f.data {
                 FileData::Bytes(b) => Body::Bytes(b),
-                FileData::Copy(src) => match checked_source(&src, &allowed) {
-                    Some(path) => {
-                        let meta = std::fs::metadata(&path).ok();
-                        Body::File(SourceFile {
-                            len: meta.as_ref().map(|m| m.len()).unwrap_or(0),
-                            modified: meta.and_then(|m| m.modified().ok()),
-                            path,
-                        })
-                    }
+                FileData::Copy(src) => match source_file(src) {
+                    Some(source) => Body::File(source),
                     None => {
                         refused.push(f.path);
                         continue;
@@ -149,7 +135,6 @@ impl Snapshot {
                 base_path: base_path.to_string(),
                 build_id,
                 error: None,
-                allowed,
             },
             refused,
         )
@@ -186,36 +171,23 @@ impl Snapshot {
         }
     }
 
-    /// Opens a copied file for reading after checking, again, that its source still resolves to
-    /// the same path inside the site (a file swapped for a symbolic link since the build is
-    /// refused).
+    /// Opens a copied file for reading, following no symbolic link: a file swapped for a link
+    /// since the build is refused.
     pub fn open(&self, source: &SourceFile) -> Option<std::fs::File> {
-        let now = checked_source(&source.path, &self.allowed)?;
-        if now != source.path {
-            return None;
-        }
-        let file = std::fs::File::open(&now).ok()?;
-        file.metadata().ok().filter(|m| m.is_file())?;
-        Some(file)
+        source.file.open().ok()
     }
 
-    /// The entry of output `key` made again from `source` after the file was modified, when
-    /// `key` is a copied file whose source is `source` (same canonical path, still inside the
-    /// site); `None` otherwise.
+    /// The entry of output `key` made again from `source` (a path from the site root) after
+    /// the file was modified, when `key` is a copied file whose source is `source`; `None`
+    /// otherwise.
     pub fn refreshed(&self, key: &str, source: &Path) -> Option<Body> {
         let Some(Body::File(old)) = self.get(key) else {
             return None;
         };
-        let path = checked_source(source, &self.allowed)?;
-        if path != old.path {
+        if old.file.path() != source {
             return None;
         }
-        let meta = std::fs::metadata(&path).ok()?;
-        Some(Body::File(SourceFile {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            path,
-        }))
+        source_file(old.file.clone()).map(Body::File)
     }
 
     /// Output paths whose bytes differ between `self` (older) and `newer`: added, removed or
@@ -260,63 +232,46 @@ fn same_body(a: &Body, b: &Body) -> bool {
     }
 }
 
-/// The canonical form of `source` when it is a regular file inside one of `allowed`.
-pub fn checked_source(source: &Path, allowed: &[PathBuf]) -> Option<PathBuf> {
-    let canonical = std::fs::canonicalize(source).ok()?;
-    if !allowed.iter().any(|dir| canonical.starts_with(dir)) {
-        return None;
-    }
-    std::fs::metadata(&canonical)
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|_| canonical)
+/// `file` with its size and modification time, when it can be opened.
+fn source_file(file: SiteFile) -> Option<SourceFile> {
+    let meta = file.open().and_then(|f| f.metadata()).ok()?;
+    Some(SourceFile {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        file,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
-    fn copied_files_outside_the_site_are_refused() {
+    fn a_copied_file_swapped_for_a_link_is_not_opened() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("site");
         std::fs::create_dir_all(root.join("static")).unwrap();
         std::fs::write(root.join("static/ok.txt"), "ok").unwrap();
         std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
-        let copy = |path: &str, src: PathBuf| OutputFile {
-            path: path.into(),
-            data: FileData::Copy(src),
-        };
-        let mut files = vec![
-            copy("ok.txt", root.join("static/ok.txt")),
-            copy("up.txt", root.join("static/../../secret.txt")),
-        ];
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("static/ln.txt"))
-                .unwrap();
-            files.push(copy("ln.txt", root.join("static/ln.txt")));
-        }
-        let (snap, refused) =
-            Snapshot::from_output(files, &FxHashSet::default(), &root, "/", "1".into());
-        assert!(snap.files.contains_key("ok.txt"));
-        assert!(!snap.files.contains_key("up.txt"));
-        assert!(refused.contains(&"up.txt".to_string()));
-        #[cfg(unix)]
-        assert!(!snap.files.contains_key("ln.txt"));
-
-        // A file replaced by a link after the snapshot was made is not opened.
+        let (found, _) = crate::safe_fs::walk(&root, &root.join("static")).unwrap();
+        let files = found
+            .into_iter()
+            .map(|w| OutputFile {
+                path: w.rel,
+                data: FileData::Copy(w.file),
+            })
+            .collect();
+        let (snap, refused) = Snapshot::from_output(files, &FxHashSet::default(), "/", "1".into());
+        assert!(refused.is_empty());
         let Some(Body::File(src)) = snap.files.get("ok.txt").cloned() else {
             panic!("ok.txt should be a copied file");
         };
         assert!(snap.open(&src).is_some());
-        #[cfg(unix)]
-        {
-            std::fs::remove_file(root.join("static/ok.txt")).unwrap();
-            std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("static/ok.txt"))
-                .unwrap();
-            assert!(snap.open(&src).is_none());
-        }
+        std::fs::remove_file(root.join("static/ok.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("static/ok.txt"))
+            .unwrap();
+        assert!(snap.open(&src).is_none());
     }
 
     #[test]
@@ -325,7 +280,6 @@ mod tests {
             path: p.into(),
             data: FileData::Bytes(Arc::new(b.as_bytes().to_vec())),
         };
-        let root = Path::new("/nonexistent");
         let (a, _) = Snapshot::from_output(
             vec![
                 bytes("a.html", "1"),
@@ -333,7 +287,6 @@ mod tests {
                 bytes("c.js", "c"),
             ],
             &FxHashSet::default(),
-            root,
             "/",
             "1".into(),
         );
@@ -344,7 +297,6 @@ mod tests {
                 bytes("d.js", "d"),
             ],
             &FxHashSet::default(),
-            root,
             "/",
             "2".into(),
         );
