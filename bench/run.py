@@ -187,7 +187,10 @@ def main():
     ap.add_argument("--serve-latency", action="store_true",
                     help="also run bench/serve_latency.py (edit-to-reload latency) if present")
     ap.add_argument("--json", help="also write the results as JSON to this file")
+    ap.add_argument("--layout", choices=["parts", "flat"], default="parts",
+                    help="gen_site.py layout: flat makes a top-level section per 50 pages")
     a = ap.parse_args()
+    gen_site.LAYOUT = a.layout
 
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     binary, floor = build_release(a.no_build)
@@ -208,17 +211,33 @@ def main():
         log(f"N = {n}: generating {site}")
         gen_site.generate(n, site)
         folders = (n + gen_site.PAGES_PER_FOLDER - 1) // gen_site.PAGES_PER_FOLDER
-        parts = (folders + gen_site.FOLDERS_PER_PART - 1) // gen_site.FOLDERS_PER_PART
+        parts = 0 if a.layout == "flat" else (folders + gen_site.FOLDERS_PER_PART - 1) // gen_site.FOLDERS_PER_PART
         docs = n + 1 + folders + parts
         row = {"n": n, "documents": docs}
         out = os.path.join(a.workdir, f"out-{n}")
+        # A first build: no highlight cache read or written.
         row["archsite"] = measure(
             "archsite",
-            lambda o: [binary, "build", "--root", site, "--output", o],
+            lambda o: [binary, "build", "--root", site, "--output", o, "--no-cache"],
             a.runs,
             out=out,
             rebuild=a.rebuild,
         )
+        # The second build of the same site in a fresh process and output folder: the
+        # highlight cache is filled by the warm-up run.
+        shutil.rmtree(os.path.join(site, ".archsite-cache"), ignore_errors=True)
+        row["archsite_cached"] = measure(
+            "archsite, cached",
+            lambda o: [binary, "build", "--root", site, "--output", o],
+            a.runs,
+            out=out + "-cached",
+        )
+        sized = out + "-size"
+        run_once([binary, "build", "--root", site, "--output", sized, "--no-cache"])
+        row["bytes_per_page"] = sum(
+            os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sized) for f in fs
+        ) / max(n, 1)
+        shutil.rmtree(sized)
         if hugo:
             hout = os.path.join(a.workdir, f"hugo-out-{n}")
             row["hugo"] = measure(
@@ -240,11 +259,16 @@ def main():
           + (f"; CPU pressure (avg60) {pressure[0]:.0f}% at start, {pressure[-1]:.0f}% at end"
              if pressure else ""))
     print()
-    print("| N | tool | median wall | median CPU | pages/s | peak memory "
+    print(f"Layout: {a.layout}. archsite's first build runs with --no-cache; "
+          "\"archsite, cached\" is a second build of the same site in a fresh process and "
+          "output folder, reading the highlight cache.")
+    print()
+    print("| N | tool | median wall | median CPU | pages/s | peak memory | output per page "
           "| archsite / Hugo | archsite / floor | archsite / floor+hl |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     labels = {
         "archsite": "archsite",
+        "archsite_cached": "archsite, cached",
         "hugo": "Hugo",
         "floor": "floor: pulldown-cmark",
         "floor_hl": "floor + highlighting",
@@ -252,10 +276,11 @@ def main():
     for row in results:
         n = row["n"]
         a_med = row["archsite"]["median_s"]
-        for tool in ("archsite", "hugo", "floor", "floor_hl"):
+        for tool in ("archsite", "archsite_cached", "hugo", "floor", "floor_hl"):
             if tool not in row:
                 continue
             m = row[tool]
+            per_page = f"{row['bytes_per_page'] / 1024:.1f} KB" if tool == "archsite" else ""
             ratio_h = ratio_f = ratio_fh = ""
             if tool == "archsite":
                 if "hugo" in row:
@@ -263,7 +288,7 @@ def main():
                 ratio_f = f"{a_med / row['floor']['median_s']:.1f}"
                 ratio_fh = f"{a_med / row['floor_hl']['median_s']:.2f}"
             print(f"| {n:,} | {labels[tool]} | {fmt_ms(m['median_s'])} | {fmt_ms(m['cpu_s'])} | "
-                  f"{n / m['median_s']:,.0f} | {m['peak_kib'] / 1024:.0f} MB | {ratio_h} | "
+                  f"{n / m['median_s']:,.0f} | {m['peak_kib'] / 1024:.0f} MB | {per_page} | {ratio_h} | "
                   f"{ratio_f} | {ratio_fh} |")
 
     if a.serve_latency:
