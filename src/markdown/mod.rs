@@ -9,9 +9,10 @@
 //! subject, table columns that name none), which `archsite check` reports.
 
 pub mod extract;
+pub mod ids;
 pub mod shortcodes;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -25,6 +26,7 @@ use crate::error::Problem;
 use crate::highlight::{escape, Highlighter};
 use crate::urls::{is_external, UrlBuilder};
 pub use extract::{Rules, Statement, StatementKind};
+use ids::IdSet;
 use shortcodes::Call;
 
 /// Renders a shortcode call to HTML; implemented by the template stage.
@@ -215,7 +217,8 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         env,
         lines: &lines,
         out: &mut out,
-        used_ids: env.reserved_ids.clone(),
+        used_ids: IdSet::new(env.reserved_ids),
+        explicit_ids: HashMap::new(),
     };
     let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&text, options())
         .into_offset_iter()
@@ -266,7 +269,10 @@ struct Renderer<'r, 'e> {
     env: &'r Env<'e>,
     lines: &'r LineIndex,
     out: &'r mut Rendered,
-    used_ids: HashSet<String>,
+    /// Every id of the page so far.
+    used_ids: IdSet,
+    /// Explicit heading ids (`{#id}`) and the line of the heading that sets each.
+    explicit_ids: HashMap<String, usize>,
 }
 
 type Ev<'a> = (Event<'a>, Range<usize>);
@@ -370,23 +376,74 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         range,
                     ));
                 }
+                Event::Start(Tag::Heading {
+                    id: Some(ref id), ..
+                }) => {
+                    let line = self.lines.line(range.start);
+                    self.note_explicit_id(id, line);
+                    result.push((event, range));
+                }
                 Event::Start(Tag::FootnoteDefinition(ref label)) => {
                     // The definition's id is its label; headings must not take it too.
                     self.out.anchors.insert(label.to_string());
-                    self.used_ids.insert(label.to_string());
+                    self.used_ids.take(label);
                     result.push((event, range));
                 }
                 other => result.push((other, range)),
             }
         }
+        self.claim_explicit_ids();
         result
+    }
+
+    /// Records an explicit heading id; a second heading with the same id is an error.
+    fn note_explicit_id(&mut self, id: &str, line: usize) {
+        match self.explicit_ids.get(id) {
+            Some(first) => self.out.problems.push(Problem::error(
+                &self.doc.file,
+                Some(line),
+                format!(
+                    "heading id `{id}` is already set on line {first}: ids must be unique in a page"
+                ),
+            )),
+            None => {
+                self.explicit_ids.insert(id.to_string(), line);
+            }
+        }
+    }
+
+    /// Takes the explicit heading ids before any automatic id is made, so automatic ids step
+    /// aside from them wherever they are in the page. An explicit id that the page layout,
+    /// raw HTML or a footnote already uses is an error.
+    fn claim_explicit_ids(&mut self) {
+        let mut claimed: Vec<(&String, &usize)> = self.explicit_ids.iter().collect();
+        claimed.sort_by_key(|(_, line)| **line);
+        let mut refused = Vec::new();
+        for (id, &line) in claimed {
+            if !self.used_ids.take(id) {
+                let by = if self.env.reserved_ids.contains(id.as_str()) {
+                    "the page layout"
+                } else {
+                    "raw HTML or a footnote in this page"
+                };
+                self.out.problems.push(Problem::error(
+                    &self.doc.file,
+                    Some(line),
+                    format!("heading id `{id}` is already used by {by}: choose another"),
+                ));
+                refused.push(id.clone());
+            }
+        }
+        for id in refused {
+            self.explicit_ids.remove(&id);
+        }
     }
 
     /// Records the ids raw HTML sets: links may point at them, headings must not take them.
     fn collect_html_ids(&mut self, html: &str) {
         for id in html_ids(html) {
             self.out.anchors.insert(id.to_string());
-            self.used_ids.insert(id.to_string());
+            self.used_ids.take(id);
         }
     }
 
@@ -466,15 +523,22 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     let end = matching_end(&events, i);
                     let inner = &events[i + 1..end];
                     let text = plain_text(inner);
-                    let wanted = id
-                        .as_ref()
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| extract::slug(&text));
-                    let id = self.unique_id(if wanted.is_empty() {
-                        "section"
-                    } else {
-                        &wanted
-                    });
+                    let id = match id {
+                        // The first heading to set an explicit id has it as written.
+                        Some(id) if self.explicit_ids.remove(id.as_ref()).is_some() => {
+                            self.out.anchors.insert(id.to_string());
+                            id.to_string()
+                        }
+                        Some(id) => self.unique_id(id),
+                        None => {
+                            let wanted = extract::slug(&text);
+                            self.unique_id(if wanted.is_empty() {
+                                "section"
+                            } else {
+                                &wanted
+                            })
+                        }
+                    };
                     let lvl = heading_level(*level);
                     while scope.last().is_some_and(|s| s.level >= lvl) {
                         scope.pop();
@@ -606,14 +670,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
         result
     }
 
+    /// A free id for an automatic anchor: `wanted`, else `wanted-1`, `wanted-2`, ...
     fn unique_id(&mut self, wanted: &str) -> String {
-        let mut id = wanted.to_string();
-        let mut n = 1;
-        while self.used_ids.contains(&id) {
-            id = format!("{wanted}-{n}");
-            n += 1;
-        }
-        self.used_ids.insert(id.clone());
+        let id = self.used_ids.unique(wanted);
         self.out.anchors.insert(id.clone());
         id
     }
