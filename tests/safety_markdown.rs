@@ -132,3 +132,35 @@ fn many_identical_headings_take_linear_time() {
     let html = site.read("many/index.html");
     assert!(html.contains("<h5 id=\"same-19999\">"));
 }
+
+#[test]
+fn many_shortcodes_in_one_page_take_linear_time() {
+    // Each call used to be put in place by copying the whole page: 20,000 calls in a page of
+    // 20,000 paragraphs took minutes. A complexity bound with a wide margin.
+    let mut page = String::from("---\ntitle: Many\n---\n\n");
+    for n in 0..20_000 {
+        page.push_str(&format!(
+            "Paragraph {n}.\n\n{{{{< img src=\"/p.png\" alt=\"Picture {n}\" >}}}}\n\n"
+        ));
+    }
+    let site = Site::with_files(&[SITE, HOME, ("content/many.md", &page)]);
+    site.write("static/p.png", b"png");
+    let start = Instant::now();
+    site.build_ok(&[]);
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(60),
+        "20,000 shortcodes took {took:?}"
+    );
+    let html = site.read("many/index.html");
+    assert_eq!(html.matches("<figure class=\"figure\">").count(), 20_000);
+    assert!(html.contains("alt=\"Picture 19999\""));
+    assert!(!html.contains('\u{E000}'));
+    // Line numbers are still counted right after that many calls and a code span.
+    let mut broken = page.clone();
+    broken.push_str("`{{< img >}}` in code\n\n{{< nope >}}\n");
+    site.write("content/many.md", &broken);
+    site.build(&[])
+        .assert_code(1)
+        .assert_stderr_has("content/many.md:80007:");
+}

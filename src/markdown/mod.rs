@@ -231,11 +231,12 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
     if !calls.is_empty() {
         html = r.insert_shortcodes(html, &calls, &page_url);
         // Placeholders are not words: keep them out of search text and summaries.
-        for n in 0..calls.len() {
-            let marker = shortcodes::placeholder(n);
-            out.text = out.text.replace(&marker, "");
-            out.summary = out.summary.replace(&marker, "").trim().to_string();
-        }
+        let mut text = String::with_capacity(out.text.len());
+        shortcodes::push_without_placeholders(&mut text, &out.text);
+        out.text = text;
+        let mut summary = String::new();
+        shortcodes::push_without_placeholders(&mut summary, &out.summary);
+        out.summary = summary.trim().to_string();
     }
     out.html = html;
     out.word_count = out.text.split_whitespace().count();
@@ -920,10 +921,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
         html
     }
 
-    /// Puts rendered shortcodes where their placeholders are.
-    fn insert_shortcodes(&mut self, mut html: String, calls: &[Call], page_url: &str) -> String {
-        for (n, call) in calls.iter().enumerate() {
-            let marker = shortcodes::placeholder(n);
+    /// Puts rendered shortcodes where their placeholders are, in one pass over the page (and
+    /// over each statement that carries one).
+    fn insert_shortcodes(&mut self, html: String, calls: &[Call], page_url: &str) -> String {
+        let mut rendered = Vec::with_capacity(calls.len());
+        for call in calls {
             let line = call.line + self.doc.body_line_offset;
             let mut call = call.clone();
             for key in ["src", "href"] {
@@ -932,7 +934,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     call.kw.insert(key.into(), url);
                 }
             }
-            let rendered = match self.env.shortcodes.render(&call, page_url) {
+            rendered.push(match self.env.shortcodes.render(&call, page_url) {
                 Ok(h) => h,
                 Err(msg) => {
                     self.out
@@ -940,21 +942,15 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         .push(Problem::error(&self.doc.file, Some(line), msg));
                     String::new()
                 }
-            };
-            // Statements copied out of the page carry the same placeholder.
-            for st in self.out.statements.iter_mut() {
-                if st.html.contains(&marker) {
-                    st.html = st.html.replace(&marker, &rendered);
-                }
-            }
-            let block = format!("<p>{marker}</p>");
-            if html.contains(&block) {
-                html = html.replacen(&block, &rendered, 1);
-            } else {
-                html = html.replacen(&marker, &rendered, 1);
+            });
+        }
+        // Statements copied out of the page carry the same placeholders.
+        for st in self.out.statements.iter_mut() {
+            if st.html.contains('\u{E000}') {
+                st.html = shortcodes::fill_placeholders(&st.html, &rendered, false);
             }
         }
-        html
+        shortcodes::fill_placeholders(&html, &rendered, true)
     }
 }
 
