@@ -804,7 +804,8 @@ fn generate_from_content(
     )?;
 
     // Site-wide template data, set once.
-    let tags = collect_tags(content);
+    let (tags, tag_warnings) = collect_tags(content);
+    problems.extend(tag_warnings);
     let site_value = site_value(&config, &urls);
     // Everything every page template sees besides its own data.
     let globals_fingerprint = {
@@ -1373,19 +1374,26 @@ fn site_value(config: &Config, urls: &UrlBuilder) -> Value {
 
 type Tags = BTreeMap<String, Vec<usize>>;
 
-fn collect_tags(content: &Content) -> Tags {
+/// The tags of the site, each with the documents that carry it, and a warning for each tag
+/// page that spellings differing in more than case share.
+fn collect_tags(content: &Content) -> (Tags, Vec<Problem>) {
     // Tags that differ only in case or punctuation (`Rust`, `rust`) have one URL, so they share
     // one page, named by the first spelling met. Each spelling is slugified once.
     let mut name_of_slug: FxHashMap<String, usize> = FxHashMap::default();
     let mut name_of_spelling: FxHashMap<&str, usize> = FxHashMap::default();
     let mut names: Vec<(&str, Vec<usize>)> = Vec::new();
+    // The spellings of each page (as first met, with the document), when more than one.
+    let mut spellings: Vec<Vec<(&str, usize)>> = Vec::new();
     for (i, d) in content.docs.iter().enumerate() {
         for t in &d.front.tags {
             let k = *name_of_spelling.entry(t.as_str()).or_insert_with(|| {
-                *name_of_slug.entry(slugify_path_part(t)).or_insert_with(|| {
+                let k = *name_of_slug.entry(slugify_path_part(t)).or_insert_with(|| {
                     names.push((t.as_str(), Vec::new()));
                     names.len() - 1
-                })
+                });
+                spellings.resize_with(names.len(), Vec::new);
+                spellings[k].push((t.as_str(), i));
+                k
             });
             let docs = &mut names[k].1;
             if docs.last() != Some(&i) {
@@ -1393,10 +1401,43 @@ fn collect_tags(content: &Content) -> Tags {
             }
         }
     }
-    names
+    let warnings = spellings
+        .iter()
+        .filter_map(|found| tag_collision(content, found))
+        .collect();
+    let tags = names
         .into_iter()
         .map(|(name, docs)| (name.to_string(), docs))
-        .collect()
+        .collect();
+    (tags, warnings)
+}
+
+/// A warning when the spellings that share one tag page differ in more than case (`C++`, `C#`
+/// and `c` all give `/tags/c/`): most likely different tags, merged by accident. It is reported
+/// at the first document with the second spelling and names a file for each spelling.
+fn tag_collision(content: &Content, found: &[(&str, usize)]) -> Option<Problem> {
+    let mut distinct: Vec<(String, &str, usize)> = Vec::new();
+    for &(spelling, doc) in found {
+        let lower = spelling.trim().to_lowercase();
+        if !distinct.iter().any(|(l, _, _)| *l == lower) {
+            distinct.push((lower, spelling, doc));
+        }
+    }
+    let (_, _, at) = *distinct.get(1)?;
+    let listed: Vec<String> = distinct
+        .iter()
+        .map(|(_, spelling, doc)| format!("`{spelling}` ({})", content.docs[*doc].file.display()))
+        .collect();
+    let d = &content.docs[at];
+    Some(Problem::warning(
+        &d.file,
+        d.tags_line,
+        format!(
+            "tags {} all have the URL /tags/{}/ and share one page; spell them alike or rename one",
+            listed.join(", "),
+            slugify_path_part(found[0].0)
+        ),
+    ))
 }
 
 /// Per-build data used to make each page's template context without per-page copies of
