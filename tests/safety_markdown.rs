@@ -164,3 +164,115 @@ fn many_shortcodes_in_one_page_take_linear_time() {
         .assert_code(1)
         .assert_stderr_has("content/many.md:80007:");
 }
+
+/// The `href` and `src` values of a page's main content.
+fn urls_of(html: &str) -> Vec<String> {
+    tags(main_of(html))
+        .into_iter()
+        .flat_map(|t| {
+            ["href", "src"]
+                .into_iter()
+                .filter_map(|a| t.attr(a).map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+const SCRIPT_LINKS: &str = "---\ntitle: A\n---\n\n\
+[plain](javascript:alert(1))\n\n\
+[upper](JAVASCRIPT:alert(2))\n\n\
+[entity](java&#x09;script:alert(3))\n\n\
+[named](javascript&colon;alert(4))\n\n\
+[vb](vbscript:msgbox(5))\n\n\
+[doc](data:text/html;base64,PHNjcmlwdD4=)\n\n\
+![svg link target](data:image/svg+xml,x)\n\n\
+<javascript:alert(6)>\n\n\
+[ref]\n\n\
+[ref]: javascript:alert(7)\n\n\
+![pixel](data:image/png;base64,iVBORw0KGgo=)\n\n\
+[safe](https://example.com/javascript:no)\n\n\
+{{< img src=\"javascript:alert(8)\" alt=\"Shortcode\" >}}\n";
+
+#[test]
+fn escape_html_neutralises_script_urls_in_links_and_images() {
+    let site = Site::with_files(&[
+        ("site.toml", "title = \"Safety\"\nescape_html = true\n"),
+        HOME,
+        ("content/a.md", SCRIPT_LINKS),
+    ]);
+    let run = site.build_ok(&[]);
+    let html = site.read("a/index.html");
+    let urls = urls_of(&html);
+    for url in &urls {
+        let squashed: String = common::decode_entities(url)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect::<String>()
+            .to_lowercase();
+        assert!(
+            !["javascript:", "vbscript:", "data:text"]
+                .iter()
+                .any(|scheme| squashed.starts_with(scheme)),
+            "an unsafe URL got through: {url:?} in {urls:?}"
+        );
+    }
+    // Image data URLs and ordinary links stay.
+    assert!(urls.iter().any(|u| u.starts_with("data:image/png;base64,")));
+    assert!(urls.contains(&"https://example.com/javascript:no".to_string()));
+    // Each removal is reported at its line.
+    run.assert_stderr_has("content/a.md:5: warning: a `javascript:` URL was left out");
+    run.assert_stderr_has("content/a.md:15: warning: a `data:` URL was left out");
+    run.assert_stderr_has("content/a.md:29: warning: a `javascript:` URL was left out");
+    assert_eq!(
+        run.stderr.matches("URL was left out").count(),
+        9,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn without_escape_html_links_are_written_as_they_are() {
+    let site = Site::with_files(&[
+        // `java&#x09;script:` is a relative path here, which the link check finds missing.
+        ("site.toml", "title = \"Safety\"\nbroken_links = \"warn\"\n"),
+        HOME,
+        ("content/a.md", SCRIPT_LINKS),
+    ]);
+    let run = site.build_ok(&[]);
+    assert!(!run.stderr.contains("left out"), "{}", run.stderr);
+    let urls = urls_of(&site.read("a/index.html"));
+    assert!(
+        urls.contains(&"javascript:alert(1)".to_string()),
+        "{urls:?}"
+    );
+}
+
+#[test]
+fn base_url_is_escaped_in_matrix_backlinks() {
+    let site = Site::with_files(&[
+        (
+            "site.toml",
+            "title = \"Safety\"\nbase_url = \"/x\\\"onmouseover=\\\"alert(1)/\"\n\n[[compare.subjects]]\nid = \"monolith\"\nname = \"Monolith\"\n",
+        ),
+        HOME,
+        (
+            "content/a.md",
+            "---\ntitle: A\n---\n\n## Monolith\n\n### Pros\n\n- Simple\n\n| Aspect | Monolith |\n| --- | --- |\n| Cost | Low |\n",
+        ),
+    ]);
+    site.build_ok(&[]);
+    let html = site.read("a/index.html");
+    for tag in tags(&html) {
+        assert!(
+            tag.attr("onmouseover").is_none(),
+            "base_url broke out of an attribute: <{} {:?}>",
+            tag.name,
+            tag.attrs
+        );
+    }
+    assert!(
+        html.contains("href=\"/x&quot;onmouseover=&quot;alert(1)/compare/#pros-monolith\""),
+        "{html}"
+    );
+}

@@ -470,7 +470,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 id,
             } => Tag::Link {
                 link_type,
-                dest_url: self.resolve(&dest_url, line).into(),
+                dest_url: self.resolve(&dest_url, line, false).into(),
                 title,
                 id,
             },
@@ -481,7 +481,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 id,
             } => Tag::Image {
                 link_type,
-                dest_url: self.resolve(&dest_url, line).into(),
+                dest_url: self.resolve(&dest_url, line, true).into(),
                 title,
                 id,
             },
@@ -489,8 +489,22 @@ impl<'r, 'e> Renderer<'r, 'e> {
         }
     }
 
-    /// Resolves a link or image target, records it and returns the URL to write.
-    fn resolve(&mut self, dest: &str, line: usize) -> String {
+    /// Resolves a link or image target (`image`: an image's source), records it and returns
+    /// the URL to write. With `escape_html` on, a URL that would run script (`javascript:`,
+    /// `vbscript:`, a `data:` document) is written empty and reported as a warning.
+    fn resolve(&mut self, dest: &str, line: usize, image: bool) -> String {
+        if self.env.escape_html {
+            if let Some(scheme) = crate::urls::unsafe_scheme(dest, image) {
+                self.out.problems.push(Problem::warning(
+                    &self.doc.file,
+                    Some(line),
+                    format!(
+                        "a `{scheme}:` URL was left out: escape_html is on, and such links run script or open a document the page does not control"
+                    ),
+                ));
+                return String::new();
+            }
+        }
         let (url, target) = resolve_target(dest, self.doc, self.env);
         if let Some(target) = target {
             self.out.links.push(Link {
@@ -744,7 +758,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
         });
         format!(
             "<p class=\"compare-backlink\"><a href=\"{}#{}\">{} in the comparison matrix</a></p>\n",
-            rules.matrix_url,
+            escape(&rules.matrix_url),
             escape(&anchor),
             escape(&kind.label()),
         )
@@ -775,7 +789,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
             });
             links.push(format!(
                 "<a href=\"{}#{}\">{}</a>",
-                rules.matrix_url,
+                escape(&rules.matrix_url),
                 escape(&anchor),
                 escape(&kind.label())
             ));
@@ -930,7 +944,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
             let mut call = call.clone();
             for key in ["src", "href"] {
                 if let Some(v) = call.kw.get(key).cloned() {
-                    let url = self.resolve(&v, line);
+                    let mut url = self.resolve(&v, line, key == "src");
+                    if url.is_empty() && !v.is_empty() {
+                        // Left out as unsafe: the template still gets a value.
+                        url = "#".into();
+                    }
                     call.kw.insert(key.into(), url);
                 }
             }
