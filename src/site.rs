@@ -678,6 +678,7 @@ fn generate_from_content(
 
     timings.lap("markdown");
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
+    problems.extend(large_files(content));
 
     // The matrix, which follows from the statements and subject mentions of its sources and
     // from the settings (which `key` covers).
@@ -1008,14 +1009,22 @@ fn generate_from_content(
                     if d.kind == Kind::Section {
                         c.insert_value("section", ctx.section_value(i));
                     }
-                    let html = templates.render(&template, &c).map_err(|mut p| {
-                        p.message = format!("{} (rendering {})", p.message, d.file.display());
-                        p
-                    })?;
+                    // A large body sizes the page's buffer (with room for the layout and the
+                    // table of contents); small pages start small.
+                    let body = ctx.rendered[i].html.len();
+                    let capacity = if body > 1 << 20 { body + body / 8 } else { 0 };
+                    let html =
+                        templates
+                            .render_bytes(&template, &c, capacity)
+                            .map_err(|mut p| {
+                                p.message =
+                                    format!("{} (rendering {})", p.message, d.file.display());
+                                p
+                            })?;
                     Ok((
                         OutputFile {
                             path,
-                            data: FileData::Bytes(Arc::new(html.into_bytes())),
+                            data: FileData::Bytes(Arc::new(html)),
                         },
                         fingerprint,
                         true,
@@ -1370,6 +1379,31 @@ fn site_value(config: &Config, urls: &UrlBuilder) -> Value {
         "build_year": chrono::Utc::now().format("%Y").to_string(),
         "extra": config.extra,
     }))
+}
+
+/// Markdown files above this size get a warning: a build holds several copies of a page (its
+/// HTML, its plain text, the written page, its feed entry), about 10 to 15 times the file.
+pub const LARGE_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// A warning for each markdown file larger than [`LARGE_FILE_BYTES`], naming its size.
+fn large_files(content: &Content) -> Vec<Problem> {
+    let mb = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+    content
+        .docs
+        .iter()
+        .filter(|d| d.body.len() > LARGE_FILE_BYTES)
+        .map(|d| {
+            Problem::warning(
+                &d.file,
+                None,
+                format!(
+                    "this file is {:.1} MB, above the {:.0} MB that archsite builds comfortably: a build needs about 10 to 15 times a page's size in memory; split it into several pages",
+                    mb(d.body.len()),
+                    mb(LARGE_FILE_BYTES)
+                ),
+            )
+        })
+        .collect()
 }
 
 type Tags = BTreeMap<String, Vec<usize>>;
@@ -2427,10 +2461,10 @@ fn atom_feed(
             "    <summary>{}</summary>\n",
             escape(&description_of(d, &rendered[i]))
         ));
-        s.push_str(&format!(
-            "    <content type=\"html\">{}</content>\n",
-            escape(&rendered[i].html)
-        ));
+        // Escaped straight into the feed: a large page is not copied twice more on the way.
+        s.push_str("    <content type=\"html\">");
+        crate::highlight::escape_into(&mut s, &rendered[i].html, 32);
+        s.push_str("</content>\n");
         s.push_str("  </entry>\n");
     }
     s.push_str("</feed>\n");
@@ -2543,7 +2577,26 @@ fn write_one(f: &OutputFile, tmp: &Path, output: &Path) -> std::result::Result<b
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match std::fs::metadata(path) {
-        Ok(m) if m.len() == bytes.len() as u64 => std::fs::read(path).is_ok_and(|b| b == bytes),
+        Ok(m) if m.len() == bytes.len() as u64 => same_contents(path, bytes).unwrap_or(false),
         _ => false,
+    }
+}
+
+/// Whether the file at `path` holds `bytes`, read in pieces: a large output file is not read
+/// whole beside its new contents.
+fn same_contents(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
     }
 }

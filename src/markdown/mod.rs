@@ -12,7 +12,8 @@ pub mod extract;
 pub mod ids;
 pub mod shortcodes;
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -198,7 +199,7 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
                 Some(line + doc.body_line_offset),
                 msg,
             ));
-            (doc.body.clone(), Vec::new())
+            (Cow::Borrowed(doc.body.as_str()), Vec::new())
         }
     };
     let lines = LineIndex::new(&text, doc.body_line_offset);
@@ -220,14 +221,10 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         used_ids: IdSet::new(env.reserved_ids),
         explicit_ids: HashMap::new(),
     };
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&text, options())
-        .into_offset_iter()
-        .collect();
-    let events = r.inline_pass(events);
-    let events = r.block_pass(events);
-
+    // The parser's events go through the first pass as they come: only its output is held.
+    let events = r.inline_pass(Parser::new_ext(&text, options()).into_offset_iter());
     let mut html = String::with_capacity(text.len() * 3 / 2);
-    push_html(&mut html, events.into_iter());
+    r.block_pass_into(events, &mut html);
     if !calls.is_empty() {
         html = r.insert_shortcodes(html, &calls, &page_url);
         // Placeholders are not words: keep them out of search text and summaries.
@@ -239,6 +236,13 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         out.summary = summary.trim().to_string();
     }
     out.html = html;
+    // The page is kept for the rest of the build: a large one gives back what its buffers grew
+    // past their contents.
+    for s in [&mut out.html, &mut out.text] {
+        if s.capacity() - s.len() > 1 << 20 {
+            s.shrink_to_fit();
+        }
+    }
     out.word_count = out.text.split_whitespace().count();
     out
 }
@@ -280,11 +284,11 @@ type Ev<'a> = (Event<'a>, Range<usize>);
 
 impl<'r, 'e> Renderer<'r, 'e> {
     /// First pass: links, images, code blocks, raw HTML, plain text.
-    fn inline_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Ev<'a>> {
-        let mut result = Vec::with_capacity(events.len());
+    fn inline_pass<'a>(&mut self, events: impl Iterator<Item = Ev<'a>>) -> Vec<Ev<'a>> {
+        let mut result = Vec::new();
         // Markdown images being read, innermost last, with whether alt text came so far.
         let mut images: Vec<Image> = Vec::new();
-        let mut iter = events.into_iter();
+        let mut iter = events;
         while let Some((event, range)) = iter.next() {
             if let Some(image) = images.last_mut() {
                 match &event {
@@ -516,17 +520,42 @@ impl<'r, 'e> Renderer<'r, 'e> {
         url
     }
 
-    /// Second pass: headings, labelled lists, tables, alerts.
-    fn block_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Event<'a>> {
-        let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
-        let mut scope: Vec<Scope> = Vec::new();
-        // The label paragraph just before a list, with the label as written: `Some(None)` for an
-        // emphasised label that is not a configured one ("**Workarounds:**"), which keeps a label
-        // heading's kind off it.
-        let mut pending_label: Option<Option<(StatementKind, String)>> = None;
-        let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+    /// Second pass, written straight into `html`: headings, labelled lists, tables, alerts.
+    /// Each top-level construct is handled when the HTML writer reaches it, so the pass's
+    /// output is never held whole beside its input (a large page would hold both).
+    fn block_pass_into<'a>(&mut self, events: Vec<Ev<'a>>, html: &mut String) {
+        let mut state = BlockState::default();
+        let mut buf: VecDeque<Event<'a>> = VecDeque::new();
         let mut i = 0;
-        while i < events.len() {
+        let stream = std::iter::from_fn(|| loop {
+            if let Some(e) = buf.pop_front() {
+                return Some(e);
+            }
+            if i >= events.len() {
+                return None;
+            }
+            i = self.block_step(&events, i, &mut state, &mut buf);
+        });
+        push_html(html, stream);
+        self.out.toc = nest_toc(&state.flat_toc);
+    }
+
+    /// Handles the construct that starts at `events[i]`, appending its output to `out`;
+    /// returns the index after it.
+    fn block_step<'a>(
+        &mut self,
+        events: &[Ev<'a>],
+        i: usize,
+        state: &mut BlockState,
+        out: &mut VecDeque<Event<'a>>,
+    ) -> usize {
+        let BlockState {
+            scope,
+            pending_label,
+            flat_toc,
+        } = state;
+        let result = out;
+        {
             let (event, range) = &events[i];
             match event {
                 Event::Start(Tag::Heading {
@@ -565,7 +594,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         label: rules.heading_label(&text),
                         heading: text.clone(),
                     });
-                    pending_label = None;
+                    *pending_label = None;
                     if (2..=4).contains(&lvl) {
                         flat_toc.push((lvl, id.clone(), text.clone()));
                     }
@@ -577,11 +606,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         let c: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
                         format!(" class=\"{}\"", escape(&c.join(" ")))
                     };
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!("<h{lvl} id=\"{}\"{class_attr}>", escape(&id)).into(),
                     ));
                     result.extend(inner.iter().map(|(e, _)| e.clone()));
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!(
                             " <a class=\"anchor\" href=\"#{}\" aria-label=\"Permalink to this section\">#</a></h{lvl}>\n",
                             escape(&id)
@@ -590,28 +619,27 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     ));
                     if let Some(subject) = mention {
                         let link = self.subject_link(&subject, self.lines.line(range.start));
-                        result.push(Event::Html(link.into()));
+                        result.push_back(Event::Html(link.into()));
                         self.out.mentions.push(Mention {
                             subject,
                             heading_id: id.clone(),
                             heading: text.clone(),
                         });
                     }
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::Paragraph) => {
                     let end = matching_end(&events, i);
                     let inner = &events[i + 1..end];
                     let para = plain_text(inner);
-                    pending_label = None;
+                    *pending_label = None;
                     if self.env.rules.has_labels() && is_label_shape(inner, &para) {
                         match self.env.rules.label_kind(&para) {
                             Some(kind) => {
                                 let written = para.trim_end_matches(':').trim_end().to_string();
-                                pending_label = Some(Some((kind, written)));
+                                *pending_label = Some(Some((kind, written)));
                             }
-                            None if is_emphasised(inner) => pending_label = Some(None),
+                            None if is_emphasised(inner) => *pending_label = Some(None),
                             None => {}
                         }
                     }
@@ -621,8 +649,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         self.out.summary = para;
                     }
                     result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::List(_)) => {
                     let end = matching_end(&events, i);
@@ -635,7 +662,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     match (kind, current_subject(&scope)) {
                         (Some(kind), Some(subject)) => {
                             let subject = subject.to_string();
-                            self.extract_list(&events[i..=end], &subject, &kind, &mut result);
+                            self.extract_list(&events[i..=end], &subject, &kind, result);
                         }
                         (kind, subject) => {
                             if kind.is_some() && subject.is_none() {
@@ -649,40 +676,36 @@ impl<'r, 'e> Renderer<'r, 'e> {
                             result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
                         }
                     }
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::Table(aligns)) => {
                     let end = matching_end(&events, i);
                     let html = self.table(&events[i + 1..end], aligns, range.start);
-                    result.push(Event::Html(html.into()));
-                    pending_label = None;
-                    i = end + 1;
-                    continue;
+                    result.push_back(Event::Html(html.into()));
+                    *pending_label = None;
+                    return end + 1;
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
                     let (class, title) = alert_kind(*kind);
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!(
                             "<div class=\"alert alert-{class}\" role=\"note\"><p class=\"alert-title\">{title}</p>\n"
                         )
                         .into(),
                     ));
-                    pending_label = None;
+                    *pending_label = None;
                 }
                 Event::End(TagEnd::BlockQuote(Some(_))) => {
-                    result.push(Event::Html("</div>\n".into()));
+                    result.push_back(Event::Html("</div>\n".into()));
                 }
                 Event::Start(_) => {
-                    pending_label = None;
-                    result.push(event.clone());
+                    *pending_label = None;
+                    result.push_back(event.clone());
                 }
-                _ => result.push(event.clone()),
+                _ => result.push_back(event.clone()),
             }
-            i += 1;
+            i + 1
         }
-        self.out.toc = nest_toc(&flat_toc);
-        result
     }
 
     /// A free id for an automatic anchor: `wanted`, else `wanted-1`, `wanted-2`, ...
@@ -698,9 +721,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
         list: &[Ev<'a>],
         subject: &str,
         kind: &StatementKind,
-        result: &mut Vec<Event<'a>>,
+        result: &mut VecDeque<Event<'a>>,
     ) {
-        result.push(list[0].0.clone());
+        result.push_back(list[0].0.clone());
         let mut j = 1;
         while j < list.len() - 1 {
             if let Event::Start(Tag::Item) = list[j].0 {
@@ -718,21 +741,21 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     anchor: anchor.clone(),
                     line: self.lines.line(list[j].1.start),
                 });
-                result.push(Event::Html(
+                result.push_back(Event::Html(
                     format!("<li id=\"{}\">", escape(&anchor)).into(),
                 ));
                 result.extend(inner.iter().map(|(e, _)| e.clone()));
-                result.push(Event::Html("</li>\n".into()));
+                result.push_back(Event::Html("</li>\n".into()));
                 j = end + 1;
             } else {
-                result.push(list[j].0.clone());
+                result.push_back(list[j].0.clone());
                 j += 1;
             }
         }
-        result.push(list[list.len() - 1].0.clone());
+        result.push_back(list[list.len() - 1].0.clone());
         let line = self.lines.line(list[0].1.start);
         let backlink = self.backlink(kind, subject, line);
-        result.push(Event::Html(backlink.into()));
+        result.push_back(Event::Html(backlink.into()));
     }
 
     /// A link from an extracted list or table to its cell in the matrix.
@@ -1232,6 +1255,19 @@ fn is_emphasised(inner: &[Ev]) -> bool {
         inner.last(),
         Some((Event::End(TagEnd::Strong | TagEnd::Emphasis), _)) | Some((Event::Text(_), _))
     )
+}
+
+/// What the second pass carries from one block to the next.
+#[derive(Default)]
+struct BlockState {
+    /// Open headings, outermost first.
+    scope: Vec<Scope>,
+    /// The label paragraph just before a list, with the label as written: `Some(None)` for an
+    /// emphasised label that is not a configured one ("**Workarounds:**"), which keeps a label
+    /// heading's kind off it.
+    pending_label: Option<Option<(StatementKind, String)>>,
+    /// Headings of levels 2 to 4 as (level, id, text), for the table of contents.
+    flat_toc: Vec<(u8, String, String)>,
 }
 
 /// One open heading while the second pass walks a page: what the blocks below it are about.

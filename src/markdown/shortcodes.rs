@@ -4,6 +4,7 @@
 //! keeps every line where it was, so errors and link checks still report the right line. The
 //! rendered HTML goes back in after markdown rendering.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One shortcode call found in a page.
@@ -82,11 +83,11 @@ pub fn fill_placeholders(html: &str, rendered: &[String], page: bool) -> String 
 }
 
 /// Replaces every shortcode outside code (fenced or indented blocks, inline code spans) with a
-/// placeholder. Returns the new text and the calls, or an error message with its line for a
+/// placeholder. Returns the new text (the body itself when it has no calls) and the calls, or an error message with its line for a
 /// malformed call.
-pub fn extract(body: &str) -> Result<(String, Vec<Call>), (usize, String)> {
+pub fn extract(body: &str) -> Result<(Cow<'_, str>, Vec<Call>), (usize, String)> {
     if !body.contains("{{<") {
-        return Ok((body.to_string(), Vec::new()));
+        return Ok((Cow::Borrowed(body), Vec::new()));
     }
     // Code ranges come in order of their start; calls are met in order too, so one cursor
     // walks both, and the line number is counted on from the previous call. Linear in the
@@ -137,7 +138,7 @@ pub fn extract(body: &str) -> Result<(String, Vec<Call>), (usize, String)> {
         pos = start + 3 + end + 3;
     }
     out.push_str(&body[pos..]);
-    Ok((out, calls))
+    Ok((Cow::Owned(out), calls))
 }
 
 /// Byte ranges of code blocks and inline code spans, as the markdown parser sees them.
