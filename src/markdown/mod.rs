@@ -564,7 +564,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     classes,
                     attrs: _,
                 }) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let inner = &events[i + 1..end];
                     let text = plain_text(inner);
                     let id = match id {
@@ -629,7 +629,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     return end + 1;
                 }
                 Event::Start(Tag::Paragraph) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let inner = &events[i + 1..end];
                     let para = plain_text(inner);
                     *pending_label = None;
@@ -652,14 +652,14 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     return end + 1;
                 }
                 Event::Start(Tag::List(_)) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     // The label paragraph just before the list, else the innermost heading's.
                     let (kind, written) = match pending_label.take() {
                         Some(Some((kind, written))) => (Some(kind), Some(written)),
                         Some(None) => (None, None),
                         None => (scope.last().and_then(|s| s.label.clone()), None),
                     };
-                    match (kind, current_subject(&scope)) {
+                    match (kind, current_subject(scope)) {
                         (Some(kind), Some(subject)) => {
                             let subject = subject.to_string();
                             self.extract_list(&events[i..=end], &subject, &kind, result);
@@ -679,7 +679,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     return end + 1;
                 }
                 Event::Start(Tag::Table(aligns)) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let html = self.table(&events[i + 1..end], aligns, range.start);
                     result.push_back(Event::Html(html.into()));
                     *pending_label = None;
