@@ -100,6 +100,8 @@ pub struct Document {
     pub site_path: String,
     /// Index (in [`Content::docs`]) of the section that lists this document.
     pub parent: Option<usize>,
+    /// 1-based line of the `tags` key in the front matter, for problems about tags.
+    pub tags_line: Option<usize>,
     /// xxh3 hash of the file's bytes (of the site title for the implicit home page): every
     /// field above but `parent` follows from it and `rel`, so later stages key caches on it.
     pub source_hash: u64,
@@ -538,6 +540,7 @@ fn implicit_home(site_title: &str) -> Document {
         body_line_offset: 0,
         site_path: String::new(),
         parent: None,
+        tags_line: None,
         source_hash: xxhash_rust::xxh3::xxh3_64(site_title.as_bytes()),
     }
 }
@@ -690,6 +693,17 @@ pub fn parse_document(
         }
         _ => {}
     }
+    let tags_line = front_matter_key_line(text, "tags");
+    for tag in &front.tags {
+        // `""`, `#` or `!!!` would link to `/tags//`, `..` to the folder above: no tag page.
+        if slugify_path_part(tag).chars().all(|c| c == '.') {
+            problems.push(Problem::error(
+                file,
+                tags_line,
+                format!("tag `{tag}` has no letters or digits, so it cannot have a page: use letters or digits"),
+            ));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -705,6 +719,7 @@ pub fn parse_document(
         body_line_offset,
         site_path,
         parent: None,
+        tags_line,
         source_hash: xxhash_rust::xxh3::xxh3_64(bytes),
     })
 }

@@ -317,9 +317,46 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Appends `text` to `out`, escaped as [`escape`] does, without an escaped copy in between
+/// (a feed entry can hold a whole large page). Reserves the room it needs first, and `then`
+/// bytes more for what the caller appends next, so the string does not double.
+pub fn escape_into(out: &mut String, text: &str, then: usize) {
+    let extra: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'&' | b'\'' => 4,
+            b'<' | b'>' => 3,
+            b'"' => 5,
+            _ => 0,
+        })
+        .sum();
+    out.reserve(text.len() + extra + then);
+    let mut from = 0;
+    for (at, c) in text.match_indices(['&', '<', '>', '"', '\'']) {
+        out.push_str(&text[from..at]);
+        out.push_str(match c {
+            "&" => "&amp;",
+            "<" => "&lt;",
+            ">" => "&gt;",
+            "\"" => "&quot;",
+            _ => "&#39;",
+        });
+        from = at + c.len();
+    }
+    out.push_str(&text[from..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_into_matches_escape() {
+        let text = "a & b < c > d \" e ' f — g";
+        let mut out = String::from("x");
+        escape_into(&mut out, text, 0);
+        assert_eq!(out, format!("x{}", escape(text)));
+    }
 
     #[test]
     fn known_language_gets_classes() {

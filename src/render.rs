@@ -102,13 +102,33 @@ impl Templates {
 
     /// Renders `name` with `context`; errors name the template, line and column.
     pub fn render(&self, name: &str, context: &Context) -> std::result::Result<String, Problem> {
-        self.tera.render(name, context).map_err(|e| {
-            let p = template_error(Path::new(""), &e, Some(name));
-            p.problems
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| Problem::error(template_file(name), None, e.to_string()))
-        })
+        self.tera
+            .render(name, context)
+            .map_err(|e| Self::problem(name, &e))
+    }
+
+    /// Renders `name` into bytes, in a buffer of `capacity` to start with: a page whose body
+    /// is large is rendered without the buffer doubling past twice its size.
+    pub fn render_bytes(
+        &self,
+        name: &str,
+        context: &Context,
+        capacity: usize,
+    ) -> std::result::Result<Vec<u8>, Problem> {
+        let mut out = Vec::with_capacity(capacity);
+        self.tera
+            .render_to(name, context, &mut out)
+            .map_err(|e| Self::problem(name, &e))?;
+        Ok(out)
+    }
+
+    /// A template error as a problem naming the template, line and column.
+    fn problem(name: &str, e: &tera::Error) -> Problem {
+        let p = template_error(Path::new(""), e, Some(name));
+        p.problems
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Problem::error(template_file(name), None, e.to_string()))
     }
 }
 

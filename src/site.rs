@@ -694,6 +694,7 @@ fn generate_from_content(
 
     timings.lap("markdown");
     let mut problems: Vec<Problem> = rendered.iter().flat_map(|r| r.problems.clone()).collect();
+    problems.extend(large_files(content));
 
     // The matrix, which follows from the statements and subject mentions of its sources and
     // from the settings (which `key` covers).
@@ -821,7 +822,8 @@ fn generate_from_content(
     )?;
 
     // Site-wide template data, set once.
-    let tags = collect_tags(content);
+    let (tags, tag_warnings) = collect_tags(content);
+    problems.extend(tag_warnings);
     let site_value = site_value(&config, &urls);
     // Everything every page template sees besides its own data.
     let globals_fingerprint = {
@@ -1024,14 +1026,22 @@ fn generate_from_content(
                     if d.kind == Kind::Section {
                         c.insert_value("section", ctx.section_value(i));
                     }
-                    let html = templates.render(&template, &c).map_err(|mut p| {
-                        p.message = format!("{} (rendering {})", p.message, d.file.display());
-                        p
-                    })?;
+                    // A large body sizes the page's buffer (with room for the layout and the
+                    // table of contents); small pages start small.
+                    let body = ctx.rendered[i].html.len();
+                    let capacity = if body > 1 << 20 { body + body / 8 } else { 0 };
+                    let html =
+                        templates
+                            .render_bytes(&template, &c, capacity)
+                            .map_err(|mut p| {
+                                p.message =
+                                    format!("{} (rendering {})", p.message, d.file.display());
+                                p
+                            })?;
                     Ok((
                         OutputFile {
                             path,
-                            data: FileData::Bytes(Arc::new(html.into_bytes())),
+                            data: FileData::Bytes(Arc::new(html)),
                         },
                         fingerprint,
                         true,
@@ -1366,21 +1376,53 @@ fn site_value(config: &Config, urls: &UrlBuilder) -> Value {
     }))
 }
 
+/// Markdown files above this size get a warning: a build holds several copies of a page (its
+/// HTML, its plain text, the written page, its feed entry), about 10 to 15 times the file.
+pub const LARGE_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// A warning for each markdown file larger than [`LARGE_FILE_BYTES`], naming its size.
+fn large_files(content: &Content) -> Vec<Problem> {
+    let mb = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+    content
+        .docs
+        .iter()
+        .filter(|d| d.body.len() > LARGE_FILE_BYTES)
+        .map(|d| {
+            Problem::warning(
+                &d.file,
+                None,
+                format!(
+                    "this file is {:.1} MB, above the {:.0} MB that archsite builds comfortably: a build needs about 10 to 15 times a page's size in memory; split it into several pages",
+                    mb(d.body.len()),
+                    mb(LARGE_FILE_BYTES)
+                ),
+            )
+        })
+        .collect()
+}
+
 type Tags = BTreeMap<String, Vec<usize>>;
 
-fn collect_tags(content: &Content) -> Tags {
+/// The tags of the site, each with the documents that carry it, and a warning for each tag
+/// page that spellings differing in more than case share.
+fn collect_tags(content: &Content) -> (Tags, Vec<Problem>) {
     // Tags that differ only in case or punctuation (`Rust`, `rust`) have one URL, so they share
     // one page, named by the first spelling met. Each spelling is slugified once.
     let mut name_of_slug: FxHashMap<String, usize> = FxHashMap::default();
     let mut name_of_spelling: FxHashMap<&str, usize> = FxHashMap::default();
     let mut names: Vec<(&str, Vec<usize>)> = Vec::new();
+    // The spellings of each page (as first met, with the document), when more than one.
+    let mut spellings: Vec<Vec<(&str, usize)>> = Vec::new();
     for (i, d) in content.docs.iter().enumerate() {
         for t in &d.front.tags {
             let k = *name_of_spelling.entry(t.as_str()).or_insert_with(|| {
-                *name_of_slug.entry(slugify_path_part(t)).or_insert_with(|| {
+                let k = *name_of_slug.entry(slugify_path_part(t)).or_insert_with(|| {
                     names.push((t.as_str(), Vec::new()));
                     names.len() - 1
-                })
+                });
+                spellings.resize_with(names.len(), Vec::new);
+                spellings[k].push((t.as_str(), i));
+                k
             });
             let docs = &mut names[k].1;
             if docs.last() != Some(&i) {
@@ -1388,10 +1430,43 @@ fn collect_tags(content: &Content) -> Tags {
             }
         }
     }
-    names
+    let warnings = spellings
+        .iter()
+        .filter_map(|found| tag_collision(content, found))
+        .collect();
+    let tags = names
         .into_iter()
         .map(|(name, docs)| (name.to_string(), docs))
-        .collect()
+        .collect();
+    (tags, warnings)
+}
+
+/// A warning when the spellings that share one tag page differ in more than case (`C++`, `C#`
+/// and `c` all give `/tags/c/`): most likely different tags, merged by accident. It is reported
+/// at the first document with the second spelling and names a file for each spelling.
+fn tag_collision(content: &Content, found: &[(&str, usize)]) -> Option<Problem> {
+    let mut distinct: Vec<(String, &str, usize)> = Vec::new();
+    for &(spelling, doc) in found {
+        let lower = spelling.trim().to_lowercase();
+        if !distinct.iter().any(|(l, _, _)| *l == lower) {
+            distinct.push((lower, spelling, doc));
+        }
+    }
+    let (_, _, at) = *distinct.get(1)?;
+    let listed: Vec<String> = distinct
+        .iter()
+        .map(|(_, spelling, doc)| format!("`{spelling}` ({})", content.docs[*doc].file.display()))
+        .collect();
+    let d = &content.docs[at];
+    Some(Problem::warning(
+        &d.file,
+        d.tags_line,
+        format!(
+            "tags {} all have the URL /tags/{}/ and share one page; spell them alike or rename one",
+            listed.join(", "),
+            slugify_path_part(found[0].0)
+        ),
+    ))
 }
 
 /// Per-build data used to make each page's template context without per-page copies of
@@ -2393,10 +2468,10 @@ fn atom_feed(
             "    <summary>{}</summary>\n",
             escape(&description_of(d, &rendered[i]))
         ));
-        s.push_str(&format!(
-            "    <content type=\"html\">{}</content>\n",
-            escape(&rendered[i].html)
-        ));
+        // Escaped straight into the feed: a large page is not copied twice more on the way.
+        s.push_str("    <content type=\"html\">");
+        crate::highlight::escape_into(&mut s, &rendered[i].html, 32);
+        s.push_str("</content>\n");
         s.push_str("  </entry>\n");
     }
     s.push_str("</feed>\n");

@@ -98,6 +98,85 @@ pub fn is_external(target: &str) -> bool {
     }
 }
 
+/// The scheme of a URL that runs code or carries a document when followed, when `url` has one:
+/// `javascript:`, `vbscript:`, and `data:` other than an image (`data:image/png;...`; an SVG
+/// image only as an image's source). The URL is read the way a browser reads it: entities
+/// decoded, ASCII tabs and line breaks dropped wherever they are, leading spaces and control
+/// characters skipped, the scheme in any case (`java&#x09;script:`, ` JAVASCRIPT:`).
+pub fn unsafe_scheme(url: &str, image: bool) -> Option<&'static str> {
+    let decoded = decode_entities(url);
+    let cleaned: String = decoded
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .skip_while(|c| *c <= ' ')
+        .collect();
+    let (scheme, rest) = cleaned.split_once(':')?;
+    if scheme.contains(['/', '?', '#']) {
+        return None;
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "javascript" => Some("javascript"),
+        "vbscript" => Some("vbscript"),
+        "data" => {
+            let media = rest.trim_start().to_ascii_lowercase();
+            let is_image = media.starts_with("image/");
+            let runs_script = media.starts_with("image/svg");
+            (!is_image || (runs_script && !image)).then_some("data")
+        }
+        _ => None,
+    }
+}
+
+/// `text` with numeric character references (`&#9;`, `&#x09;`) and the named ones that can
+/// hide a scheme (`&Tab;`, `&NewLine;`, `&colon;`, ...) decoded; others are kept as written.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let number = match name.strip_prefix('#') {
+                Some(n) => match n.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse().ok(),
+                },
+                None => None,
+            };
+            match number {
+                Some(n) => char::from_u32(n),
+                None => match name {
+                    "Tab" => Some('\t'),
+                    "NewLine" => Some('\n'),
+                    "colon" => Some(':'),
+                    "lpar" => Some('('),
+                    "rpar" => Some(')'),
+                    "sol" => Some('/'),
+                    "amp" => Some('&'),
+                    _ => None,
+                },
+            }
+        });
+        match (decoded, end) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Joins a relative `/`-separated path onto a folder, resolving `.` and `..`: `("a/b", "../c")`
 /// gives `a/c`. `None` when it leaves the root. The result has no leading or trailing `/`.
 pub fn join_path(folder: &str, rel: &str) -> Option<String> {
@@ -141,6 +220,44 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsafe_schemes_are_found_however_written() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " \u{1}javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java&#x09;script:alert(1)",
+            "java&#9;script:alert(1)",
+            "java&Tab;script:alert(1)",
+            "javascript&colon;alert(1)",
+            "&#106;avascript:alert(1)",
+            "\njavas\ncript:alert(1)",
+        ] {
+            assert_eq!(unsafe_scheme(url, false), Some("javascript"), "{url:?}");
+            assert_eq!(unsafe_scheme(url, true), Some("javascript"), "{url:?}");
+        }
+        assert_eq!(unsafe_scheme("VBScript:msgbox", false), Some("vbscript"));
+        assert_eq!(unsafe_scheme("data:text/html,<script>", true), Some("data"));
+        assert_eq!(
+            unsafe_scheme("data:image/svg+xml,<svg>", false),
+            Some("data")
+        );
+        assert_eq!(unsafe_scheme("data:image/svg+xml,<svg>", true), None);
+        assert_eq!(unsafe_scheme("DATA:image/png;base64,AA", false), None);
+        for url in [
+            "https://example.com/javascript:x",
+            "notes/javascript:x",
+            "?q=javascript:x",
+            "#javascript:x",
+            "mailto:a@b.c",
+            "../a.md",
+            "a&amp;#x09;b:c",
+        ] {
+            assert_eq!(unsafe_scheme(url, false), None, "{url:?}");
+        }
+    }
 
     #[test]
     fn sub_path_is_kept_everywhere() {

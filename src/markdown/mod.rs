@@ -9,9 +9,11 @@
 //! subject, table columns that name none), which `archsite check` reports.
 
 pub mod extract;
+pub mod ids;
 pub mod shortcodes;
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use pulldown_cmark::{
@@ -25,6 +27,7 @@ use crate::error::Problem;
 use crate::highlight::{escape, Highlighter};
 use crate::urls::{is_external, UrlBuilder};
 pub use extract::{Rules, Statement, StatementKind};
+use ids::IdSet;
 use shortcodes::Call;
 
 /// Renders a shortcode call to HTML; implemented by the template stage.
@@ -196,7 +199,7 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
                 Some(line + doc.body_line_offset),
                 msg,
             ));
-            (doc.body.clone(), Vec::new())
+            (Cow::Borrowed(doc.body.as_str()), Vec::new())
         }
     };
     let lines = LineIndex::new(&text, doc.body_line_offset);
@@ -215,26 +218,31 @@ pub fn render(doc: &Document, env: &Env) -> Rendered {
         env,
         lines: &lines,
         out: &mut out,
-        used_ids: env.reserved_ids.clone(),
+        used_ids: IdSet::new(env.reserved_ids),
+        explicit_ids: HashMap::new(),
     };
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&text, options())
-        .into_offset_iter()
-        .collect();
-    let events = r.inline_pass(events);
-    let events = r.block_pass(events);
-
+    // The parser's events go through the first pass as they come: only its output is held.
+    let events = r.inline_pass(Parser::new_ext(&text, options()).into_offset_iter());
     let mut html = String::with_capacity(text.len() * 3 / 2);
-    push_html(&mut html, events.into_iter());
+    r.block_pass_into(events, &mut html);
     if !calls.is_empty() {
         html = r.insert_shortcodes(html, &calls, &page_url);
         // Placeholders are not words: keep them out of search text and summaries.
-        for n in 0..calls.len() {
-            let marker = shortcodes::placeholder(n);
-            out.text = out.text.replace(&marker, "");
-            out.summary = out.summary.replace(&marker, "").trim().to_string();
-        }
+        let mut text = String::with_capacity(out.text.len());
+        shortcodes::push_without_placeholders(&mut text, &out.text);
+        out.text = text;
+        let mut summary = String::new();
+        shortcodes::push_without_placeholders(&mut summary, &out.summary);
+        out.summary = summary.trim().to_string();
     }
     out.html = html;
+    // The page is kept for the rest of the build: a large one gives back what its buffers grew
+    // past their contents.
+    for s in [&mut out.html, &mut out.text] {
+        if s.capacity() - s.len() > 1 << 20 {
+            s.shrink_to_fit();
+        }
+    }
     out.word_count = out.text.split_whitespace().count();
     out
 }
@@ -266,18 +274,21 @@ struct Renderer<'r, 'e> {
     env: &'r Env<'e>,
     lines: &'r LineIndex,
     out: &'r mut Rendered,
-    used_ids: HashSet<String>,
+    /// Every id of the page so far.
+    used_ids: IdSet,
+    /// Explicit heading ids (`{#id}`) and the line of the heading that sets each.
+    explicit_ids: HashMap<String, usize>,
 }
 
 type Ev<'a> = (Event<'a>, Range<usize>);
 
 impl<'r, 'e> Renderer<'r, 'e> {
     /// First pass: links, images, code blocks, raw HTML, plain text.
-    fn inline_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Ev<'a>> {
-        let mut result = Vec::with_capacity(events.len());
+    fn inline_pass<'a>(&mut self, events: impl Iterator<Item = Ev<'a>>) -> Vec<Ev<'a>> {
+        let mut result = Vec::new();
         // Markdown images being read, innermost last, with whether alt text came so far.
         let mut images: Vec<Image> = Vec::new();
-        let mut iter = events.into_iter();
+        let mut iter = events;
         while let Some((event, range)) = iter.next() {
             if let Some(image) = images.last_mut() {
                 match &event {
@@ -370,23 +381,74 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         range,
                     ));
                 }
+                Event::Start(Tag::Heading {
+                    id: Some(ref id), ..
+                }) => {
+                    let line = self.lines.line(range.start);
+                    self.note_explicit_id(id, line);
+                    result.push((event, range));
+                }
                 Event::Start(Tag::FootnoteDefinition(ref label)) => {
                     // The definition's id is its label; headings must not take it too.
                     self.out.anchors.insert(label.to_string());
-                    self.used_ids.insert(label.to_string());
+                    self.used_ids.take(label);
                     result.push((event, range));
                 }
                 other => result.push((other, range)),
             }
         }
+        self.claim_explicit_ids();
         result
+    }
+
+    /// Records an explicit heading id; a second heading with the same id is an error.
+    fn note_explicit_id(&mut self, id: &str, line: usize) {
+        match self.explicit_ids.get(id) {
+            Some(first) => self.out.problems.push(Problem::error(
+                &self.doc.file,
+                Some(line),
+                format!(
+                    "heading id `{id}` is already set on line {first}: ids must be unique in a page"
+                ),
+            )),
+            None => {
+                self.explicit_ids.insert(id.to_string(), line);
+            }
+        }
+    }
+
+    /// Takes the explicit heading ids before any automatic id is made, so automatic ids step
+    /// aside from them wherever they are in the page. An explicit id that the page layout,
+    /// raw HTML or a footnote already uses is an error.
+    fn claim_explicit_ids(&mut self) {
+        let mut claimed: Vec<(&String, &usize)> = self.explicit_ids.iter().collect();
+        claimed.sort_by_key(|(_, line)| **line);
+        let mut refused = Vec::new();
+        for (id, &line) in claimed {
+            if !self.used_ids.take(id) {
+                let by = if self.env.reserved_ids.contains(id.as_str()) {
+                    "the page layout"
+                } else {
+                    "raw HTML or a footnote in this page"
+                };
+                self.out.problems.push(Problem::error(
+                    &self.doc.file,
+                    Some(line),
+                    format!("heading id `{id}` is already used by {by}: choose another"),
+                ));
+                refused.push(id.clone());
+            }
+        }
+        for id in refused {
+            self.explicit_ids.remove(&id);
+        }
     }
 
     /// Records the ids raw HTML sets: links may point at them, headings must not take them.
     fn collect_html_ids(&mut self, html: &str) {
         for id in html_ids(html) {
             self.out.anchors.insert(id.to_string());
-            self.used_ids.insert(id.to_string());
+            self.used_ids.take(id);
         }
     }
 
@@ -412,7 +474,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 id,
             } => Tag::Link {
                 link_type,
-                dest_url: self.resolve(&dest_url, line).into(),
+                dest_url: self.resolve(&dest_url, line, false).into(),
                 title,
                 id,
             },
@@ -423,7 +485,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                 id,
             } => Tag::Image {
                 link_type,
-                dest_url: self.resolve(&dest_url, line).into(),
+                dest_url: self.resolve(&dest_url, line, true).into(),
                 title,
                 id,
             },
@@ -431,8 +493,22 @@ impl<'r, 'e> Renderer<'r, 'e> {
         }
     }
 
-    /// Resolves a link or image target, records it and returns the URL to write.
-    fn resolve(&mut self, dest: &str, line: usize) -> String {
+    /// Resolves a link or image target (`image`: an image's source), records it and returns
+    /// the URL to write. With `escape_html` on, a URL that would run script (`javascript:`,
+    /// `vbscript:`, a `data:` document) is written empty and reported as a warning.
+    fn resolve(&mut self, dest: &str, line: usize, image: bool) -> String {
+        if self.env.escape_html {
+            if let Some(scheme) = crate::urls::unsafe_scheme(dest, image) {
+                self.out.problems.push(Problem::warning(
+                    &self.doc.file,
+                    Some(line),
+                    format!(
+                        "a `{scheme}:` URL was left out: escape_html is on, and such links run script or open a document the page does not control"
+                    ),
+                ));
+                return String::new();
+            }
+        }
         let (url, target) = resolve_target(dest, self.doc, self.env);
         if let Some(target) = target {
             self.out.links.push(Link {
@@ -444,17 +520,42 @@ impl<'r, 'e> Renderer<'r, 'e> {
         url
     }
 
-    /// Second pass: headings, labelled lists, tables, alerts.
-    fn block_pass<'a>(&mut self, events: Vec<Ev<'a>>) -> Vec<Event<'a>> {
-        let mut result: Vec<Event<'a>> = Vec::with_capacity(events.len() + 16);
-        let mut scope: Vec<Scope> = Vec::new();
-        // The label paragraph just before a list, with the label as written: `Some(None)` for an
-        // emphasised label that is not a configured one ("**Workarounds:**"), which keeps a label
-        // heading's kind off it.
-        let mut pending_label: Option<Option<(StatementKind, String)>> = None;
-        let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+    /// Second pass, written straight into `html`: headings, labelled lists, tables, alerts.
+    /// Each top-level construct is handled when the HTML writer reaches it, so the pass's
+    /// output is never held whole beside its input (a large page would hold both).
+    fn block_pass_into<'a>(&mut self, events: Vec<Ev<'a>>, html: &mut String) {
+        let mut state = BlockState::default();
+        let mut buf: VecDeque<Event<'a>> = VecDeque::new();
         let mut i = 0;
-        while i < events.len() {
+        let stream = std::iter::from_fn(|| loop {
+            if let Some(e) = buf.pop_front() {
+                return Some(e);
+            }
+            if i >= events.len() {
+                return None;
+            }
+            i = self.block_step(&events, i, &mut state, &mut buf);
+        });
+        push_html(html, stream);
+        self.out.toc = nest_toc(&state.flat_toc);
+    }
+
+    /// Handles the construct that starts at `events[i]`, appending its output to `out`;
+    /// returns the index after it.
+    fn block_step<'a>(
+        &mut self,
+        events: &[Ev<'a>],
+        i: usize,
+        state: &mut BlockState,
+        out: &mut VecDeque<Event<'a>>,
+    ) -> usize {
+        let BlockState {
+            scope,
+            pending_label,
+            flat_toc,
+        } = state;
+        let result = out;
+        {
             let (event, range) = &events[i];
             match event {
                 Event::Start(Tag::Heading {
@@ -463,18 +564,25 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     classes,
                     attrs: _,
                 }) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let inner = &events[i + 1..end];
                     let text = plain_text(inner);
-                    let wanted = id
-                        .as_ref()
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| extract::slug(&text));
-                    let id = self.unique_id(if wanted.is_empty() {
-                        "section"
-                    } else {
-                        &wanted
-                    });
+                    let id = match id {
+                        // The first heading to set an explicit id has it as written.
+                        Some(id) if self.explicit_ids.remove(id.as_ref()).is_some() => {
+                            self.out.anchors.insert(id.to_string());
+                            id.to_string()
+                        }
+                        Some(id) => self.unique_id(id),
+                        None => {
+                            let wanted = extract::slug(&text);
+                            self.unique_id(if wanted.is_empty() {
+                                "section"
+                            } else {
+                                &wanted
+                            })
+                        }
+                    };
                     let lvl = heading_level(*level);
                     while scope.last().is_some_and(|s| s.level >= lvl) {
                         scope.pop();
@@ -486,7 +594,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         label: rules.heading_label(&text),
                         heading: text.clone(),
                     });
-                    pending_label = None;
+                    *pending_label = None;
                     if (2..=4).contains(&lvl) {
                         flat_toc.push((lvl, id.clone(), text.clone()));
                     }
@@ -498,11 +606,11 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         let c: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
                         format!(" class=\"{}\"", escape(&c.join(" ")))
                     };
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!("<h{lvl} id=\"{}\"{class_attr}>", escape(&id)).into(),
                     ));
                     result.extend(inner.iter().map(|(e, _)| e.clone()));
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!(
                             " <a class=\"anchor\" href=\"#{}\" aria-label=\"Permalink to this section\">#</a></h{lvl}>\n",
                             escape(&id)
@@ -511,28 +619,27 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     ));
                     if let Some(subject) = mention {
                         let link = self.subject_link(&subject, self.lines.line(range.start));
-                        result.push(Event::Html(link.into()));
+                        result.push_back(Event::Html(link.into()));
                         self.out.mentions.push(Mention {
                             subject,
                             heading_id: id.clone(),
                             heading: text.clone(),
                         });
                     }
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::Paragraph) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let inner = &events[i + 1..end];
                     let para = plain_text(inner);
-                    pending_label = None;
+                    *pending_label = None;
                     if self.env.rules.has_labels() && is_label_shape(inner, &para) {
                         match self.env.rules.label_kind(&para) {
                             Some(kind) => {
                                 let written = para.trim_end_matches(':').trim_end().to_string();
-                                pending_label = Some(Some((kind, written)));
+                                *pending_label = Some(Some((kind, written)));
                             }
-                            None if is_emphasised(inner) => pending_label = Some(None),
+                            None if is_emphasised(inner) => *pending_label = Some(None),
                             None => {}
                         }
                     }
@@ -542,21 +649,20 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         self.out.summary = para;
                     }
                     result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::List(_)) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     // The label paragraph just before the list, else the innermost heading's.
                     let (kind, written) = match pending_label.take() {
                         Some(Some((kind, written))) => (Some(kind), Some(written)),
                         Some(None) => (None, None),
                         None => (scope.last().and_then(|s| s.label.clone()), None),
                     };
-                    match (kind, current_subject(&scope)) {
+                    match (kind, current_subject(scope)) {
                         (Some(kind), Some(subject)) => {
                             let subject = subject.to_string();
-                            self.extract_list(&events[i..=end], &subject, &kind, &mut result);
+                            self.extract_list(&events[i..=end], &subject, &kind, result);
                         }
                         (kind, subject) => {
                             if kind.is_some() && subject.is_none() {
@@ -570,50 +676,41 @@ impl<'r, 'e> Renderer<'r, 'e> {
                             result.extend(events[i..=end].iter().map(|(e, _)| e.clone()));
                         }
                     }
-                    i = end + 1;
-                    continue;
+                    return end + 1;
                 }
                 Event::Start(Tag::Table(aligns)) => {
-                    let end = matching_end(&events, i);
+                    let end = matching_end(events, i);
                     let html = self.table(&events[i + 1..end], aligns, range.start);
-                    result.push(Event::Html(html.into()));
-                    pending_label = None;
-                    i = end + 1;
-                    continue;
+                    result.push_back(Event::Html(html.into()));
+                    *pending_label = None;
+                    return end + 1;
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
                     let (class, title) = alert_kind(*kind);
-                    result.push(Event::Html(
+                    result.push_back(Event::Html(
                         format!(
                             "<div class=\"alert alert-{class}\" role=\"note\"><p class=\"alert-title\">{title}</p>\n"
                         )
                         .into(),
                     ));
-                    pending_label = None;
+                    *pending_label = None;
                 }
                 Event::End(TagEnd::BlockQuote(Some(_))) => {
-                    result.push(Event::Html("</div>\n".into()));
+                    result.push_back(Event::Html("</div>\n".into()));
                 }
                 Event::Start(_) => {
-                    pending_label = None;
-                    result.push(event.clone());
+                    *pending_label = None;
+                    result.push_back(event.clone());
                 }
-                _ => result.push(event.clone()),
+                _ => result.push_back(event.clone()),
             }
-            i += 1;
+            i + 1
         }
-        self.out.toc = nest_toc(&flat_toc);
-        result
     }
 
+    /// A free id for an automatic anchor: `wanted`, else `wanted-1`, `wanted-2`, ...
     fn unique_id(&mut self, wanted: &str) -> String {
-        let mut id = wanted.to_string();
-        let mut n = 1;
-        while self.used_ids.contains(&id) {
-            id = format!("{wanted}-{n}");
-            n += 1;
-        }
-        self.used_ids.insert(id.clone());
+        let id = self.used_ids.unique(wanted);
         self.out.anchors.insert(id.clone());
         id
     }
@@ -624,9 +721,9 @@ impl<'r, 'e> Renderer<'r, 'e> {
         list: &[Ev<'a>],
         subject: &str,
         kind: &StatementKind,
-        result: &mut Vec<Event<'a>>,
+        result: &mut VecDeque<Event<'a>>,
     ) {
-        result.push(list[0].0.clone());
+        result.push_back(list[0].0.clone());
         let mut j = 1;
         while j < list.len() - 1 {
             if let Event::Start(Tag::Item) = list[j].0 {
@@ -644,21 +741,21 @@ impl<'r, 'e> Renderer<'r, 'e> {
                     anchor: anchor.clone(),
                     line: self.lines.line(list[j].1.start),
                 });
-                result.push(Event::Html(
+                result.push_back(Event::Html(
                     format!("<li id=\"{}\">", escape(&anchor)).into(),
                 ));
                 result.extend(inner.iter().map(|(e, _)| e.clone()));
-                result.push(Event::Html("</li>\n".into()));
+                result.push_back(Event::Html("</li>\n".into()));
                 j = end + 1;
             } else {
-                result.push(list[j].0.clone());
+                result.push_back(list[j].0.clone());
                 j += 1;
             }
         }
-        result.push(list[list.len() - 1].0.clone());
+        result.push_back(list[list.len() - 1].0.clone());
         let line = self.lines.line(list[0].1.start);
         let backlink = self.backlink(kind, subject, line);
-        result.push(Event::Html(backlink.into()));
+        result.push_back(Event::Html(backlink.into()));
     }
 
     /// A link from an extracted list or table to its cell in the matrix.
@@ -684,7 +781,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
         });
         format!(
             "<p class=\"compare-backlink\"><a href=\"{}#{}\">{} in the comparison matrix</a></p>\n",
-            rules.matrix_url,
+            escape(&rules.matrix_url),
             escape(&anchor),
             escape(&kind.label()),
         )
@@ -715,7 +812,7 @@ impl<'r, 'e> Renderer<'r, 'e> {
             });
             links.push(format!(
                 "<a href=\"{}#{}\">{}</a>",
-                rules.matrix_url,
+                escape(&rules.matrix_url),
                 escape(&anchor),
                 escape(&kind.label())
             ));
@@ -861,19 +958,24 @@ impl<'r, 'e> Renderer<'r, 'e> {
         html
     }
 
-    /// Puts rendered shortcodes where their placeholders are.
-    fn insert_shortcodes(&mut self, mut html: String, calls: &[Call], page_url: &str) -> String {
-        for (n, call) in calls.iter().enumerate() {
-            let marker = shortcodes::placeholder(n);
+    /// Puts rendered shortcodes where their placeholders are, in one pass over the page (and
+    /// over each statement that carries one).
+    fn insert_shortcodes(&mut self, html: String, calls: &[Call], page_url: &str) -> String {
+        let mut rendered = Vec::with_capacity(calls.len());
+        for call in calls {
             let line = call.line + self.doc.body_line_offset;
             let mut call = call.clone();
             for key in ["src", "href"] {
                 if let Some(v) = call.kw.get(key).cloned() {
-                    let url = self.resolve(&v, line);
+                    let mut url = self.resolve(&v, line, key == "src");
+                    if url.is_empty() && !v.is_empty() {
+                        // Left out as unsafe: the template still gets a value.
+                        url = "#".into();
+                    }
                     call.kw.insert(key.into(), url);
                 }
             }
-            let rendered = match self.env.shortcodes.render(&call, page_url) {
+            rendered.push(match self.env.shortcodes.render(&call, page_url) {
                 Ok(h) => h,
                 Err(msg) => {
                     self.out
@@ -881,21 +983,15 @@ impl<'r, 'e> Renderer<'r, 'e> {
                         .push(Problem::error(&self.doc.file, Some(line), msg));
                     String::new()
                 }
-            };
-            // Statements copied out of the page carry the same placeholder.
-            for st in self.out.statements.iter_mut() {
-                if st.html.contains(&marker) {
-                    st.html = st.html.replace(&marker, &rendered);
-                }
-            }
-            let block = format!("<p>{marker}</p>");
-            if html.contains(&block) {
-                html = html.replacen(&block, &rendered, 1);
-            } else {
-                html = html.replacen(&marker, &rendered, 1);
+            });
+        }
+        // Statements copied out of the page carry the same placeholders.
+        for st in self.out.statements.iter_mut() {
+            if st.html.contains('\u{E000}') {
+                st.html = shortcodes::fill_placeholders(&st.html, &rendered, false);
             }
         }
-        html
+        shortcodes::fill_placeholders(&html, &rendered, true)
     }
 }
 
@@ -1159,6 +1255,19 @@ fn is_emphasised(inner: &[Ev]) -> bool {
         inner.last(),
         Some((Event::End(TagEnd::Strong | TagEnd::Emphasis), _)) | Some((Event::Text(_), _))
     )
+}
+
+/// What the second pass carries from one block to the next.
+#[derive(Default)]
+struct BlockState {
+    /// Open headings, outermost first.
+    scope: Vec<Scope>,
+    /// The label paragraph just before a list, with the label as written: `Some(None)` for an
+    /// emphasised label that is not a configured one ("**Workarounds:**"), which keeps a label
+    /// heading's kind off it.
+    pending_label: Option<Option<(StatementKind, String)>>,
+    /// Headings of levels 2 to 4 as (level, id, text), for the table of contents.
+    flat_toc: Vec<(u8, String, String)>,
 }
 
 /// One open heading while the second pass walks a page: what the blocks below it are about.

@@ -4,6 +4,7 @@
 //! keeps every line where it was, so errors and link checks still report the right line. The
 //! rendered HTML goes back in after markdown rendering.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One shortcode call found in a page.
@@ -40,27 +41,86 @@ pub fn push_without_placeholders(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-/// Replaces every shortcode outside code (fenced or indented blocks, inline code spans) with a
-/// placeholder. Returns the new text and the calls, or an error message with its line for a
-/// malformed call.
-pub fn extract(body: &str) -> Result<(String, Vec<Call>), (usize, String)> {
-    if !body.contains("{{<") {
-        return Ok((body.to_string(), Vec::new()));
+/// Puts `rendered[n]` in place of placeholder `n` in `html`, in one pass over it (however many
+/// calls a page has). For a page's body (`page`), a paragraph that holds only a placeholder is
+/// replaced whole and only the first occurrence of each placeholder is filled; elsewhere (a
+/// statement copied out of the page) every occurrence is. Anything else is copied as it is.
+pub fn fill_placeholders(html: &str, rendered: &[String], page: bool) -> String {
+    const OPEN: char = '\u{E000}';
+    const CLOSE: char = '\u{E001}';
+    let mut out = String::with_capacity(html.len());
+    let mut filled = vec![false; rendered.len()];
+    let mut rest = html;
+    while let Some(start) = rest.find(OPEN) {
+        let after = &rest[start + OPEN.len_utf8()..];
+        let number = after
+            .strip_prefix("sc")
+            .and_then(|a| a.split_once(CLOSE))
+            .and_then(|(n, tail)| Some((n.parse::<usize>().ok()?, tail)));
+        let Some((n, tail)) = number.filter(|(n, _)| *n < rendered.len()) else {
+            out.push_str(&rest[..start + OPEN.len_utf8()]);
+            rest = after;
+            continue;
+        };
+        if page && filled[n] {
+            let end = rest.len() - tail.len();
+            out.push_str(&rest[..end]);
+            rest = tail;
+            continue;
+        }
+        filled[n] = true;
+        let before = &rest[..start];
+        let (before, tail) = match (before.strip_suffix("<p>"), tail.strip_prefix("</p>")) {
+            (Some(b), Some(t)) if page => (b, t),
+            _ => (before, tail),
+        };
+        out.push_str(before);
+        out.push_str(&rendered[n]);
+        rest = tail;
     }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces every shortcode outside code (fenced or indented blocks, inline code spans) with a
+/// placeholder. Returns the new text (the body itself when it has no calls) and the calls, or an error message with its line for a
+/// malformed call.
+pub fn extract(body: &str) -> Result<(Cow<'_, str>, Vec<Call>), (usize, String)> {
+    if !body.contains("{{<") {
+        return Ok((Cow::Borrowed(body), Vec::new()));
+    }
+    // Code ranges come in order of their start; calls are met in order too, so one cursor
+    // walks both, and the line number is counted on from the previous call. Linear in the
+    // body, however many calls and code spans it has.
     let code = code_ranges(body);
+    let mut next_code = 0;
     let mut out = String::with_capacity(body.len());
     let mut calls = Vec::new();
     let mut pos = 0;
+    let (mut line, mut counted_to) = (1, 0);
     while let Some(off) = body[pos..].find("{{<") {
         let start = pos + off;
-        // Inside code, a call is text: copy it, and the rest of that code, as written.
-        if let Some(r) = code.iter().find(|r| r.contains(&start)) {
-            out.push_str(&body[pos..r.end]);
-            pos = r.end;
+        while code.get(next_code).is_some_and(|r| r.end <= start) {
+            next_code += 1;
+        }
+        // Inside code, a call is text: copy it, and the rest of that code, as written. Code
+        // ranges may nest (a span inside a block); the outermost one containing `start` ends
+        // furthest.
+        let inside = code[next_code..]
+            .iter()
+            .take_while(|r| r.start <= start)
+            .filter(|r| r.contains(&start))
+            .map(|r| r.end)
+            .max();
+        if let Some(end) = inside {
+            out.push_str(&body[pos..end]);
+            pos = end;
             continue;
         }
         out.push_str(&body[pos..start]);
-        let line = body[..start].matches('\n').count() + 1;
+        line += body[counted_to..start].matches('\n').count();
+        counted_to = start;
+        let line = line;
         let after = &body[start + 3..];
         let Some(end) = after.find(">}}") else {
             return Err((
@@ -78,7 +138,7 @@ pub fn extract(body: &str) -> Result<(String, Vec<Call>), (usize, String)> {
         pos = start + 3 + end + 3;
     }
     out.push_str(&body[pos..]);
-    Ok((out, calls))
+    Ok((Cow::Owned(out), calls))
 }
 
 /// Byte ranges of code blocks and inline code spans, as the markdown parser sees them.
@@ -179,6 +239,38 @@ mod tests {
         assert_eq!(calls[0].line, 2);
         assert_eq!(text.lines().count(), 3);
         assert!(text.contains(&placeholder(0)));
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass() {
+        let rendered = vec!["<figure>A</figure>".to_string(), "<b>B</b>".to_string()];
+        let html = format!(
+            "<p>{}</p>\n<p>x {} y</p>\n{}",
+            placeholder(0),
+            placeholder(1),
+            placeholder(0)
+        );
+        assert_eq!(
+            fill_placeholders(&html, &rendered, true),
+            format!(
+                "<figure>A</figure>\n<p>x <b>B</b> y</p>\n{}",
+                placeholder(0)
+            )
+        );
+        let statement = format!("<p>{}</p> and {}", placeholder(1), placeholder(1));
+        assert_eq!(
+            fill_placeholders(&statement, &rendered, false),
+            "<p><b>B</b></p> and <b>B</b>"
+        );
+        // Many calls in one page: linear, not one copy of the page per call.
+        let many: Vec<String> = (0..50_000).map(|n| format!("<i>{n}</i>")).collect();
+        let page: String = (0..50_000)
+            .map(|n| format!("<p>{}</p>\n", placeholder(n)))
+            .collect();
+        let start = std::time::Instant::now();
+        let filled = fill_placeholders(&page, &many, true);
+        assert!(filled.ends_with("<i>49999</i>\n"));
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
