@@ -52,6 +52,35 @@ name = "Scalability"
 aliases = ["Scaling"]
 "#;
 
+/// Pieces of front matter that are right.
+const FRONT_GOOD: &[&str] = &[
+    "title: A page\n",
+    "description: Some text\n",
+    "date: 2024-10-06\n",
+    "weight: 3\n",
+    "tags: [a, b, C++]\n",
+    "extra:\n  key: value\n",
+];
+
+/// Body pieces that render without errors in a site holding `other.md`.
+const BODY_GOOD: &[&str] = &[
+    "## Same\n\n",
+    "## Same\n\n",
+    "## Other {#same}\n\n",
+    "### Monolith\n\n",
+    "**Pros:**\n\n- Simple to deploy.\n- Fast.\n\n",
+    "**Cons:**\n- Hard to scale.\n\n",
+    "| Aspect | Monolith | Microservices |\n| --- | --- | --- |\n| Scalability | low | high |\n\n",
+    "```rust\nfn main() { println!(\"hi\"); }\n```\n\n",
+    "```js\nvar re = /[/]+/g; `${a}` \"\\\n```\n\n",
+    "{{< img src=\"a.png\" alt=\"A\" >}}\n\n",
+    "[link](other.md) [ext](https://example.com)\n\n",
+    "> [!NOTE]\n> An alert.\n\n",
+    "Footnote[^1].\n\n[^1]: The note.\n\n",
+    "Duration: 1h 30min\n\n",
+    "Ünïcödé 𝔘 \u{200b} text\n\n",
+];
+
 /// Pieces of front matter, some wrong on purpose.
 const FRONT: &[&str] = &[
     "title: A page\n",
@@ -227,8 +256,13 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// One markdown file: front matter (YAML, TOML, none, or after blank lines) and a body.
+/// One markdown file: front matter (YAML, TOML, none, or after blank lines) and a body. Half of
+/// the cases are made of pieces that are right (so that they get past the checks and through
+/// every stage), the other half of any pieces; most are then mutated.
 fn markdown_case(rng: &mut Rng) -> String {
+    if rng.below(2) == 0 {
+        return clean_markdown(rng);
+    }
     let mut text = String::new();
     match rng.below(5) {
         0 => {}
@@ -259,6 +293,24 @@ fn markdown_case(rng: &mut Rng) -> String {
         text.push_str(&piece.repeat(2000 + rng.below(3000)));
     }
     if rng.below(4) > 0 {
+        text = mutate(rng, &text);
+    }
+    text
+}
+
+/// A markdown file made of right pieces only, mutated lightly one time in four.
+fn clean_markdown(rng: &mut Rng) -> String {
+    let mut text = String::from("---\n");
+    for piece in FRONT_GOOD {
+        if rng.below(2) == 0 {
+            text.push_str(piece);
+        }
+    }
+    text.push_str("---\n");
+    for _ in 0..1 + rng.below(10) {
+        text.push_str(rng.pick(BODY_GOOD));
+    }
+    if rng.below(4) == 0 {
         text = mutate(rng, &text);
     }
     text
@@ -312,7 +364,9 @@ fn check_problems(
     Ok(())
 }
 
-fn run_markdown(world: &World, text: &str) -> Result<(), String> {
+/// Runs one markdown case: `Ok(true)` when it was refused with errors, `Ok(false)` when it
+/// rendered (with or without warnings).
+fn run_markdown(world: &World, text: &str) -> Result<bool, String> {
     let file = Path::new("content/notes/fuzz.md");
     let doc = match parse_document("notes/fuzz.md", file, text.as_bytes()) {
         Ok(doc) => doc,
@@ -320,7 +374,7 @@ fn run_markdown(world: &World, text: &str) -> Result<(), String> {
             if problems.is_empty() {
                 return Err("a failed parse reported no problem".into());
             }
-            return check_problems(&problems, file, text);
+            return check_problems(&problems, file, text).map(|_| true);
         }
     };
     let pages: SitePaths = world
@@ -339,30 +393,49 @@ fn run_markdown(world: &World, text: &str) -> Result<(), String> {
         reserved_ids: &reserved,
     };
     let rendered = markdown::render(&doc, &env);
-    check_problems(&rendered.problems, file, text)
+    check_problems(&rendered.problems, file, text)?;
+    Ok(rendered
+        .problems
+        .iter()
+        .any(|p| p.severity == archsite::error::Severity::Error))
 }
 
-fn run_config(text: &str) -> Result<(), String> {
+fn run_config(text: &str) -> Result<bool, String> {
     let file = Path::new("site.toml");
     match Config::parse(text, file) {
-        Ok(_) => Ok(()),
-        Err(e) => check_problems(&e.problems, file, text),
+        Ok(_) => Ok(false),
+        Err(e) => check_problems(&e.problems, file, text).map(|_| true),
     }
 }
 
 /// A whole site in a temporary folder: mutated settings and a few mutated pages, built in
 /// memory. Every problem must name a file that exists in the site (or the content folder).
-fn run_site(rng: &mut Rng) -> Result<(), String> {
+fn run_site(rng: &mut Rng) -> Result<bool, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = dir.path();
-    let config = format!("{SITE_TOML}{}", config_case(rng));
+    let extra = if rng.below(2) == 0 {
+        String::new()
+    } else {
+        config_case(rng)
+    };
+    // Settings of the root table go before the harness's tables.
+    let config = format!("{extra}\n{SITE_TOML}");
     let mut names = vec![PathBuf::from("site.toml"), PathBuf::from("content")];
     std::fs::write(root.join("site.toml"), &config).map_err(|e| e.to_string())?;
+    // `other.md` and `a.png` are what the clean pieces link to.
+    std::fs::create_dir_all(root.join("content/notes")).map_err(|e| e.to_string())?;
+    std::fs::write(root.join("content/notes/other.md"), "# Other\n").map_err(|e| e.to_string())?;
+    std::fs::write(root.join("content/notes/a.png"), b"png").map_err(|e| e.to_string())?;
     for i in 0..1 + rng.below(5) {
-        let rel = PathBuf::from(format!("content/{}/p{i}.md", ["notes", "guide"][i % 2]));
+        let rel = PathBuf::from(format!("content/notes/p{i}.md"));
         std::fs::create_dir_all(root.join(rel.parent().unwrap_or(Path::new("content"))))
             .map_err(|e| e.to_string())?;
-        std::fs::write(root.join(&rel), markdown_case(rng)).map_err(|e| e.to_string())?;
+        let text = if rng.below(4) > 0 {
+            clean_markdown(rng)
+        } else {
+            markdown_case(rng)
+        };
+        std::fs::write(root.join(&rel), text).map_err(|e| e.to_string())?;
         names.push(rel);
     }
     let options = BuildOptions {
@@ -370,8 +443,12 @@ fn run_site(rng: &mut Rng) -> Result<(), String> {
         ..BuildOptions::default()
     };
     match site::generate(&options) {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(false),
         Err(e) => {
+            if std::env::var_os("FUZZ_SHOW").is_some() {
+                eprintln!("{e}\n(site kept in {})", dir.keep().display());
+                return Ok(true);
+            }
             for p in &e.problems {
                 let named = p.file.as_os_str().is_empty()
                     || names.iter().any(|n| p.file == *n || p.file == root.join(n))
@@ -381,7 +458,7 @@ fn run_site(rng: &mut Rng) -> Result<(), String> {
                     return Err(format!("a site problem names no site file: {p}"));
                 }
             }
-            Ok(())
+            Ok(true)
         }
     }
 }
@@ -516,6 +593,11 @@ fn main() -> std::process::ExitCode {
         AtomicUsize::new(0),
         AtomicUsize::new(0),
     ];
+    let refusals = [
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ];
     let failures = Mutex::new(Vec::<String>::new());
     range.par_iter().for_each(|&case| {
         if !failures.lock().map(|f| f.is_empty()).unwrap_or(false) {
@@ -535,7 +617,12 @@ fn main() -> std::process::ExitCode {
         started[t].store(0, Ordering::Relaxed);
         counts[kind as usize].fetch_add(1, Ordering::Relaxed);
         let failure = match result {
-            Ok(Ok(())) => return,
+            Ok(Ok(refused)) => {
+                if refused {
+                    refusals[kind as usize].fetch_add(1, Ordering::Relaxed);
+                }
+                return;
+            }
             Ok(Err(why)) => why,
             Err(panic) => format!(
                 "PANIC: {}",
@@ -562,6 +649,11 @@ fn main() -> std::process::ExitCode {
         args.seed,
         md + cfg + sites,
         start.elapsed().as_secs_f64()
+    );
+    let [md_no, cfg_no, sites_no] = refusals.map(|c| c.into_inner());
+    println!(
+        "fuzz: refused with an error naming the file: {md_no} markdown files, {cfg_no} site.toml \
+         files, {sites_no} whole sites; the others built"
     );
     for f in &failures {
         eprintln!("fuzz: {f}");

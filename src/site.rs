@@ -735,7 +735,9 @@ fn generate_from_content(
                         .collect();
                     Matrix::build(&config.compare, &sources, &urls)
                 })
-                .filter(|m| !m.is_empty())
+                // An empty matrix is left out, unless a note names a subject in a heading:
+                // that heading links to the subject's page, which must then exist.
+                .filter(|m| !m.is_empty() || rendered.iter().any(|r| !r.mentions.is_empty()))
                 .map(|m| Arc::new(MatrixData::new(m)));
             cache.matrix = matrix_inputs.map(|fp| (fp, made.clone()));
             made
