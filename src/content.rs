@@ -674,6 +674,7 @@ pub fn parse_document(
         .title
         .clone()
         .or(heading)
+        .or_else(|| first_heading(&body))
         .unwrap_or_else(|| title_from_file_name(rel));
     let site_path = site_path_of(rel, kind, front.slug.as_deref());
     match &front.slug {
@@ -878,6 +879,58 @@ fn take_leading_h1(body: &mut String, title: Option<&str>) -> Option<String> {
         let end = offset + line.trim_end_matches(['\n', '\r']).len();
         body.replace_range(offset..end, "");
         return Some(heading);
+    }
+    None
+}
+
+/// The text of the first ATX heading of any level (`## Data Types`) outside fenced code, with
+/// a closing `#` sequence and a `{#id .class}` attribute block taken off: the title of a page
+/// with no front matter title and no leading `# Title` (as in many books' chapters).
+fn first_heading(body: &str) -> Option<String> {
+    let mut fence: Option<(char, usize)> = None;
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let marker = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
+        if let Some(c) = marker {
+            let run = trimmed.chars().take_while(|x| *x == c).count();
+            if run >= 3 && indent < 4 {
+                match fence {
+                    None => fence = Some((c, run)),
+                    Some((open, len))
+                        if open == c && run >= len && trimmed.trim_end().len() == run =>
+                    {
+                        fence = None
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+        }
+        if fence.is_some() || indent >= 4 {
+            continue;
+        }
+        let level = trimmed.chars().take_while(|c| *c == '#').count();
+        if !(1..=6).contains(&level) {
+            continue;
+        }
+        let rest = &trimmed[level..];
+        if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            continue;
+        }
+        let mut text = rest.trim();
+        if text.ends_with('}') {
+            if let Some(open) = text.rfind('{') {
+                text = text[..open].trim_end();
+            }
+        }
+        let closed = text.trim_end_matches('#');
+        if closed.is_empty() || closed.ends_with(' ') {
+            text = closed.trim();
+        }
+        if !text.is_empty() {
+            return Some(text.to_string());
+        }
     }
     None
 }
