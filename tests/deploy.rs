@@ -603,3 +603,128 @@ fn the_guide_s_deploy_settings_are_valid() {
         assert!(!config.deploy.targets.is_empty(), "{b}");
     }
 }
+
+impl Moto {
+    /// A CloudFront client of the same server.
+    fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        let conf = aws_sdk_cloudfront::Config::builder()
+            .behavior_version(aws_sdk_cloudfront::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudfront::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .build();
+        aws_sdk_cloudfront::Client::from_conf(conf)
+    }
+
+    /// Creates a distribution in front of the bucket; returns its id.
+    fn distribution(&self) -> String {
+        use aws_sdk_cloudfront::types::{
+            DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig,
+            ViewerProtocolPolicy,
+        };
+        let origin = Origin::builder()
+            .id("site")
+            .domain_name("site.s3.amazonaws.com")
+            .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+            .build()
+            .expect("origin");
+        let config = DistributionConfig::builder()
+            .caller_reference("tests")
+            .comment("tests")
+            .enabled(true)
+            .origins(
+                Origins::builder()
+                    .quantity(1)
+                    .items(origin)
+                    .build()
+                    .expect("origins"),
+            )
+            .default_cache_behavior(
+                DefaultCacheBehavior::builder()
+                    .target_origin_id("site")
+                    .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                    .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
+                    .build()
+                    .expect("behaviour"),
+            )
+            .build()
+            .expect("config");
+        let out = self
+            .rt
+            .block_on(
+                self.cloudfront()
+                    .create_distribution()
+                    .distribution_config(config)
+                    .send(),
+            )
+            .expect("create distribution");
+        out.distribution().expect("distribution").id().to_string()
+    }
+
+    /// The paths of every invalidation of `distribution`.
+    fn invalidated(&self, distribution: &str) -> Vec<Vec<String>> {
+        let cf = self.cloudfront();
+        self.rt.block_on(async {
+            let list = cf
+                .list_invalidations()
+                .distribution_id(distribution)
+                .send()
+                .await
+                .expect("list invalidations");
+            let mut out = Vec::new();
+            for summary in list.invalidation_list().map(|l| l.items()).unwrap_or(&[]) {
+                let got = cf
+                    .get_invalidation()
+                    .distribution_id(distribution)
+                    .id(summary.id())
+                    .send()
+                    .await
+                    .expect("get invalidation");
+                let mut paths: Vec<String> = got
+                    .invalidation()
+                    .and_then(|i| i.invalidation_batch()?.paths()?.items.clone())
+                    .unwrap_or_default();
+                paths.sort();
+                out.push(paths);
+            }
+            out
+        })
+    }
+}
+
+#[test]
+fn cloudfront_forgets_exactly_the_changed_paths() {
+    let Some(moto) = moto() else { return };
+    let id = moto.distribution();
+    let site = site(&format!("cloudfront_distribution_id = \"{id}\""));
+    let first = moto.deploy(&site, &[]);
+    first.assert_ok();
+    assert!(
+        moto.invalidated(&id).is_empty(),
+        "new files need no invalidation"
+    );
+
+    site.edit(
+        "content/notes/plain-file-name.md",
+        "Neither",
+        "Edited. Neither",
+    );
+    site.remove("content/notes/heading-title.md");
+    site.build_ok(&["--base-url", "/"]);
+    let run = moto.deploy(&site, &[]);
+    run.assert_ok();
+    let mut expected = Vec::new();
+    for path in planned(&run, '~').into_iter().chain(planned(&run, '-')) {
+        if let Some(folder) = path.strip_suffix("index.html") {
+            expected.push(format!("/{folder}"));
+        }
+        expected.push(format!("/{path}"));
+    }
+    expected.sort();
+    assert!(expected.contains(&"/notes/plain-file-name/".to_string()));
+    assert!(expected.contains(&"/notes/heading-title/index.html".to_string()));
+    assert_eq!(moto.invalidated(&id), [expected]);
+    assert!(run.stdout.contains("Invalidated"), "{}", run.stdout);
+}
