@@ -193,6 +193,7 @@ fn main() -> ExitCode {
                 dry_run,
                 force,
                 quiet: ui.quiet(),
+                verbose: ui.verbosity == Verbosity::Verbose,
             },
             ui,
         ),

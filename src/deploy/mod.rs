@@ -32,7 +32,12 @@ pub struct DeployOptions {
     pub force: bool,
     /// Print errors only.
     pub quiet: bool,
+    /// List every planned file, however many.
+    pub verbose: bool,
 }
+
+/// Files the plan lists by name before it only counts them (unless `--verbose` or `--dry-run`).
+const LISTED: usize = 100;
 
 /// What a deploy did (or, with `--dry-run`, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,7 +119,14 @@ pub fn deploy(options: &DeployOptions, out: &mut dyn Write) -> Result<DeployRepo
             target.name
         ),
     );
-    print_plan(&plan, out, options.quiet);
+    if !options.quiet {
+        let limit = if options.verbose || options.dry_run {
+            usize::MAX
+        } else {
+            LISTED
+        };
+        print_plan(&plan, out, limit);
+    }
     let deletes = plan.deletes.len() as u64;
     if deletes > target.max_deletes && !options.force {
         return Err(format!(
@@ -173,17 +185,24 @@ pub fn deploy(options: &DeployOptions, out: &mut dyn Write) -> Result<DeployRepo
     Ok(report)
 }
 
-/// Prints each upload (`+` new, `~` changed) and delete (`-`), then the totals.
-fn print_plan(plan: &Plan, out: &mut dyn Write, quiet: bool) {
-    if quiet {
-        return;
-    }
-    for (f, reason) in &plan.uploads {
+/// Prints each upload (`+` new, `~` changed) and delete (`-`), the first `limit` of them,
+/// then the totals.
+fn print_plan(plan: &Plan, out: &mut dyn Write, limit: usize) {
+    let uploads = plan.uploads.iter().map(|(f, reason)| {
         let mark = if *reason == Reason::New { '+' } else { '~' };
-        let _ = writeln!(out, "  {mark} {} ({})", f.path, human_bytes(f.size));
+        format!("  {mark} {} ({})", f.path, human_bytes(f.size))
+    });
+    let deletes = plan.deletes.iter().map(|p| format!("  - {p}"));
+    let total = plan.uploads.len() + plan.deletes.len();
+    for line in uploads.chain(deletes).take(limit) {
+        let _ = writeln!(out, "{line}");
     }
-    for p in &plan.deletes {
-        let _ = writeln!(out, "  - {p}");
+    if total > limit {
+        let _ = writeln!(
+            out,
+            "  ... and {} more (--verbose or --dry-run lists them all)",
+            total - limit
+        );
     }
     let new = plan
         .uploads
@@ -228,4 +247,35 @@ fn upload_all(remote: &s3::Remote, folder: &Path, plan: &Plan, quiet: bool) -> R
     result.map_err(|e| {
         format!("{e}\nThe deploy stopped before deleting anything; the bucket still serves a complete site. Run it again to finish.")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_plan_is_cut_with_a_count() {
+        let file = |p: &str| plan::LocalFile {
+            path: p.into(),
+            size: 1,
+            md5: String::new(),
+            content_type: String::new(),
+            cache_control: String::new(),
+            gzip: false,
+        };
+        let plan = Plan {
+            uploads: vec![(file("a"), Reason::New), (file("b"), Reason::Changed)],
+            deletes: vec!["c".into()],
+            upload_bytes: 2,
+            ..Plan::default()
+        };
+        let mut out = Vec::new();
+        print_plan(&plan, &mut out, 2);
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.starts_with("  + a (1 B)\n  ~ b (1 B)\n  ... and 1 more"),
+            "{text}"
+        );
+        assert!(text.contains("upload 2 files (2 B; 1 new, 1 changed), delete 1 file"));
+    }
 }
