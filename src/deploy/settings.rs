@@ -95,9 +95,8 @@ impl DeployConfig {
             if let Err(m) = t.location() {
                 error(format!("deploy target `{}`: {m}", t.name));
             }
-            if !t.endpoint.is_empty()
-                && !(t.endpoint.starts_with("http://") || t.endpoint.starts_with("https://"))
-            {
+            let is_url = t.endpoint.starts_with("http://") || t.endpoint.starts_with("https://");
+            if !(t.endpoint.is_empty() || is_url) {
                 error(format!(
                     "deploy target `{}`: endpoint `{}` must start with http:// or https://",
                     t.name, t.endpoint
@@ -164,6 +163,7 @@ mod tests {
         let mut c = DeployConfig::with_every_key();
         c.targets.push(c.targets[0].clone());
         c.targets[1].cache_control[0].pattern = "[".into();
+        c.targets[1].endpoint = "minio:9000".into();
         let mut problems = Vec::new();
         c.validate(Path::new("site.toml"), &mut problems);
         let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
@@ -172,5 +172,10 @@ mod tests {
             "{text:?}"
         );
         assert!(text.iter().any(|m| m.contains("pattern `[`")), "{text:?}");
+        assert!(
+            text.iter().any(|m| m.contains("endpoint `minio:9000`")),
+            "{text:?}"
+        );
+        assert_eq!(problems.len(), 3, "{text:?}");
     }
 }
