@@ -63,6 +63,11 @@ impl Drop for Moto {
 /// Starts a server with an empty bucket `site`, or returns `None` (after saying why) when
 /// `moto_server` is not installed and not required.
 fn moto() -> Option<Moto> {
+    start_moto(false)
+}
+
+/// Starts a server; with `auth`, it checks credentials (and has no bucket: nothing may sign).
+fn start_moto(auth: bool) -> Option<Moto> {
     let Some(program) = moto_program() else {
         let msg = "moto_server is not installed: `pip install 'moto[server]'` (.ci/run does)";
         assert!(!tools_required(), "{msg}");
@@ -70,7 +75,11 @@ fn moto() -> Option<Moto> {
         return None;
     };
     let port = free_port();
-    let child = Command::new(&program)
+    let mut command = Command::new(&program);
+    if auth {
+        command.env("INITIAL_NO_AUTH_ACTION_COUNT", "0");
+    }
+    let child = command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -101,6 +110,9 @@ fn moto() -> Option<Moto> {
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "moto_server did not start");
         std::thread::sleep(Duration::from_millis(100));
+    }
+    if auth {
+        return Some(moto);
     }
     moto.rt
         .block_on(moto.s3.create_bucket().bucket("site").send())
@@ -538,6 +550,18 @@ fn an_unreachable_endpoint_is_a_clear_error() {
         started.elapsed() < Duration::from_secs(120),
         "gave up too slowly"
     );
+}
+
+#[test]
+fn refused_credentials_are_a_clear_error() {
+    let Some(moto) = start_moto(true) else { return };
+    let site = site("");
+    let run = moto.deploy(&site, &[]);
+    run.assert_code(1)
+        .assert_stderr_has("cannot list s3://site/")
+        .assert_stderr_has("InvalidAccessKeyId")
+        .assert_stderr_has("check the credentials");
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
 }
 
 #[test]

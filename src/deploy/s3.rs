@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region};
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
@@ -37,10 +37,40 @@ pub struct Remote {
     endpoint: String,
 }
 
-/// A failed SDK call as one readable line, with the cause chain (connection refused, access
-/// denied, ...).
-fn explain(what: &str, e: impl std::error::Error) -> String {
-    format!("{what}: {}", DisplayErrorContext(&e))
+/// A failed SDK call as one readable line: the service's code and message, or the chain of
+/// causes of a failure to reach it (connection refused, timeout, no credentials found).
+fn explain<E, R>(what: &str, e: SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let SdkError::ServiceError(service) = &e {
+        let err = service.err();
+        let code = err.code().unwrap_or("error");
+        let hint = match code {
+            "InvalidAccessKeyId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "AccessDenied"
+            | "InvalidToken" => {
+                "; check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws/credentials)"
+            }
+            "NoSuchBucket" => "; check the bucket in the target's url",
+            _ => "",
+        };
+        return format!(
+            "{what}: {} ({code}){hint}",
+            err.message().unwrap_or("the service refused the request")
+        );
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    format!("{what}: {text}")
 }
 
 impl Remote {
