@@ -387,7 +387,7 @@ fn run_markdown(world: &World, text: &str) -> Result<bool, String> {
         urls: &world.urls,
         highlighter: &world.highlighter,
         rules: &world.rules,
-        escape_html: text.len() % 2 == 0,
+        escape_html: text.len().is_multiple_of(2),
         pages: &pages,
         shortcodes: &world.templates,
         reserved_ids: &reserved,

@@ -56,6 +56,8 @@ pub struct Config {
     pub compare: CompareConfig,
     /// Free values for templates (`config.extra`).
     pub extra: toml::Table,
+    /// Where `archsite deploy` uploads the site.
+    pub deploy: crate::deploy::settings::DeployConfig,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             search: true,
             compare: CompareConfig::default(),
             extra: toml::Table::new(),
+            deploy: Default::default(),
         }
     }
 }
@@ -320,6 +323,7 @@ impl Config {
                 ));
             }
         }
+        self.deploy.validate(file, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -354,6 +358,7 @@ impl Config {
             name: "x".into(),
             aliases: vec![],
         }];
+        config.deploy = crate::deploy::settings::DeployConfig::with_every_key();
         config
     }
 }

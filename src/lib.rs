@@ -9,6 +9,7 @@ pub mod check;
 pub mod compare;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod error;
 pub mod fingerprint;
 pub mod highlight;

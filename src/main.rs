@@ -154,6 +154,24 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Upload the built site to the S3 bucket of a [[deploy.targets]] entry, changing only what changed.
+    #[command(
+        after_help = "Examples:\n  archsite deploy --dry-run\n  archsite deploy --target staging\n\nDeploys the output folder of the last `archsite build`. Credentials, region and endpoint come from\nthe usual AWS settings (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL, ~/.aws/).\nUploads new and changed files (HTML last), then deletes what the site no longer has."
+    )]
+    Deploy {
+        /// Site root: the folder holding site.toml and the output folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Target name from site.toml (default: the first target).
+        #[arg(long)]
+        target: Option<String>,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Delete more files than the target's max_deletes allows.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  archsite completions bash > ~/.local/share/bash-completion/completions/archsite\n  archsite completions zsh > ~/.zfunc/_archsite\n  archsite completions fish > ~/.config/fish/completions/archsite.fish"
@@ -170,6 +188,22 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Init { dir } => init(&dir, ui),
         Command::Check { root, drafts } => check(root, drafts, ui),
+        Command::Deploy {
+            root,
+            target,
+            dry_run,
+            force,
+        } => deploy(
+            archsite::deploy::DeployOptions {
+                root,
+                target,
+                dry_run,
+                force,
+                quiet: ui.quiet(),
+                verbose: ui.verbosity == Verbosity::Verbose,
+            },
+            ui,
+        ),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -303,5 +337,16 @@ fn check(root: PathBuf, drafts: bool, ui: Ui) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `archsite deploy`.
+fn deploy(options: archsite::deploy::DeployOptions, ui: Ui) -> ExitCode {
+    match archsite::deploy::deploy(&options, &mut std::io::stdout()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{}: {message}", ui.err.bold("error"));
+            ExitCode::from(1)
+        }
     }
 }

@@ -409,7 +409,10 @@ fn the_settings_reference_has_every_key_with_its_default() {
         let heading = match table {
             "" => "Top-level keys".to_string(),
             "menu" => "`menu` entries".to_string(),
-            "compare.subjects" | "compare.aspects" => format!("`[[{table}]]`"),
+            "compare.subjects"
+            | "compare.aspects"
+            | "deploy.targets"
+            | "deploy.targets.cache_control" => format!("`[[{table}]]`"),
             t => format!("`[{t}]`"),
         };
         sections

@@ -156,6 +156,7 @@ fn the_pages_workflow_uses_the_official_actions() {
         [
             "actions/checkout",
             "dtolnay/rust-toolchain",
+            "actions/cache",
             "actions/configure-pages",
             "actions/upload-pages-artifact"
         ]
@@ -175,7 +176,7 @@ fn the_pages_workflow_uses_the_official_actions() {
     let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
     assert!(runs
         .iter()
-        .any(|r| r.starts_with("cargo install archsite --git ")));
+        .any(|r| r.starts_with("cargo install archsite --locked --version ")));
     assert!(runs.contains(&"archsite check"));
     assert!(runs.iter().any(
         |r| r.starts_with("archsite build --base-url \"${{ steps.pages.outputs.base_url }}/\"")
@@ -192,7 +193,7 @@ fn the_pages_workflow_uses_the_official_actions() {
 #[test]
 fn every_command_shows_an_example_in_its_help() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cmd in ["build", "init", "check", "completions", "serve"] {
+    for cmd in ["build", "init", "check", "completions", "serve", "deploy"] {
         let r = run(here, &[cmd, "--help"]);
         assert_eq!(r.code, 0, "{cmd}: {}", r.stderr);
         assert!(
