@@ -300,7 +300,8 @@ impl Config {
         }
         let mut seen = std::collections::HashSet::new();
         for s in &self.compare.subjects {
-            if s.id.is_empty()
+            // An id of dashes alone would give the subject page `compare/--/`.
+            if !s.id.chars().any(|c| c.is_ascii_alphanumeric())
                 || !s
                     .id
                     .chars()
@@ -310,7 +311,8 @@ impl Config {
                     file,
                     None,
                     format!(
-                        "subject id `{}` must be lower-case letters, digits and `-`",
+                        "subject id `{}` must be lower-case letters, digits and `-`, with at \
+                         least one letter or digit",
                         s.id
                     ),
                 ));
@@ -417,8 +419,15 @@ mod tests {
                 "{bad}"
             );
         }
-        let upper = "[[compare.subjects]]\nid = \"SQL\"\nname = \"SQL\"\n";
-        assert!(Config::parse(upper, Path::new("site.toml")).is_err());
+        for id in ["SQL", "-", "--", ""] {
+            let text = format!("[[compare.subjects]]\nid = \"{id}\"\nname = \"X\"\n");
+            assert!(
+                Config::parse(&text, Path::new("site.toml")).is_err(),
+                "subject id {id:?}"
+            );
+        }
+        let fine = "[[compare.subjects]]\nid = \"event-driven-2\"\nname = \"X\"\n";
+        assert!(Config::parse(fine, Path::new("site.toml")).is_ok());
     }
 
     #[test]
