@@ -186,6 +186,7 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_GFM
+        | Options::ENABLE_DEFINITION_LIST
 }
 
 /// Renders a document's body.
@@ -1038,6 +1039,19 @@ pub fn resolve_target(dest: &str, doc: &Document, env: &Env) -> (String, Option<
                 "`{dest}` points above the site root"
             ))),
         );
+    };
+    // Books written for mdBook link chapters by their output name: `chapter.html` is the page
+    // of `chapter.md` when there is one (a real `.html` file in content/ is not a page).
+    let joined = match joined.strip_suffix(".html") {
+        Some(stem) if !decoded.starts_with('/') => {
+            let md = format!("{stem}.md");
+            if env.pages.contains_key(md.as_str()) {
+                md
+            } else {
+                joined
+            }
+        }
+        _ => joined,
     };
     if joined.ends_with(".md") {
         return match env.pages.get(joined.as_str()) {

@@ -1,5 +1,5 @@
-//! Titles of pages written for other tools: no front matter, a chapter that starts with a
-//! lower-level heading, a heading with an id or inside code.
+//! Content written for other tools (mdBook books, GitHub docs folders): titles from the first
+//! heading of any level, links to `chapter.html`, definition lists.
 
 mod common;
 
@@ -44,4 +44,34 @@ fn a_page_without_a_title_takes_its_first_heading_of_any_level() {
     assert!(site
         .read("ch03-02-data-types/index.html")
         .contains("<h2 id=\"data-types\""));
+}
+
+#[test]
+fn mdbook_style_html_links_reach_the_chapter_and_definition_lists_render() {
+    let site = Site::with_files(&[
+        ("site.toml", "title = \"Book\"\n"),
+        (
+            "content/intro.md",
+            "# Introduction\n\nRead [the next chapter](ch01/setup.html#install) first.\n\n\
+             Term\n: Its definition.\n",
+        ),
+        ("content/ch01/setup.md", "# Setup\n\n## Install\n\nSteps.\n"),
+        ("static/raw.html", "<p>raw</p>"),
+        ("content/links.md", "# Links\n\n[a raw page](/raw.html)\n"),
+    ]);
+    site.build_ok(&[]);
+    let intro = site.read("intro/index.html");
+    assert!(intro.contains("href=\"/ch01/setup/#install\""), "{intro}");
+    assert!(
+        intro.contains("<dl>") && intro.contains("<dt>Term</dt>"),
+        "{intro}"
+    );
+    assert!(intro.contains("<dd>Its definition.</dd>"), "{intro}");
+    // A link to a real HTML file stays as it is.
+    assert!(site.read("links/index.html").contains("href=\"/raw.html\""));
+    // A chapter.html link to nothing is still a broken link.
+    site.write("content/bad.md", "# Bad\n\n[gone](missing.html)\n");
+    site.build(&[])
+        .assert_code(1)
+        .assert_stderr_has("missing.html");
 }
