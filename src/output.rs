@@ -138,7 +138,6 @@ fn write_target(output: &Path) -> Result<PathBuf> {
 pub fn write_output(files: &[OutputFile], output: &Path, replace: bool) -> Result<usize> {
     let output = write_target(output)?;
     let output = output.as_path();
-    check_replaceable(output, replace)?;
     let parent = output.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, &e))?;
     let name = output
@@ -163,8 +162,8 @@ pub fn write_output(files: &[OutputFile], output: &Path, replace: bool) -> Resul
         changed += usize::from(r.map_err(discard)?);
     }
     changed += usize::from(write_manifest(files, &tmp, output).map_err(discard)?);
-    // Files may have appeared in the output while the build ran: look again just before the
-    // swap.
+    // The caller checked the folder before the build ([`check_replaceable`]); files may have
+    // appeared in it since, so look again just before the swap.
     check_replaceable(output, replace).map_err(discard)?;
     if output.exists() {
         std::fs::rename(output, &old).map_err(|e| discard(BuildError::io(output, &e)))?;
