@@ -46,14 +46,6 @@ struct BlockCache {
     html: HashMap<u64, (String, String, String)>,
 }
 
-fn block_hash(lang: &str, code: &str) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&(lang.len() as u64).to_le_bytes());
-    h.update(lang.as_bytes());
-    h.update(code.as_bytes());
-    h.digest()
-}
-
 impl Highlighter {
     /// A highlighter that loads its syntax definitions on first use.
     pub fn new() -> Self {
@@ -84,7 +76,10 @@ impl Highlighter {
     /// The `<pre>` element for a fenced block. `lang` is the info string's first word; an
     /// unknown or empty language gives escaped plain code.
     pub fn block(&self, lang: &str, code: &str) -> String {
-        let key = block_hash(lang, code);
+        // One hash of the block serves both caches: all of it keys the disk, its low half the
+        // in-memory map.
+        let disk_key = highlight_cache::key(lang, code);
+        let key = disk_key as u64;
         let first_sight = match self.cache.lock() {
             Ok(mut cache) => {
                 if let Some((l, c, html)) = cache.html.get(&key) {
@@ -96,15 +91,12 @@ impl Highlighter {
             }
             Err(_) => true,
         };
-        let disk_key = self.disk.as_ref().map(|_| highlight_cache::key(lang, code));
-        if let (Some(disk), Some(k)) = (&self.disk, disk_key) {
-            if let Some(html) = disk.get(k) {
-                return html.to_string();
-            }
+        if let Some(html) = self.disk.as_ref().and_then(|disk| disk.get(disk_key)) {
+            return html.to_string();
         }
         let html = self.render(lang, code);
-        if let (Some(disk), Some(k)) = (&self.disk, disk_key) {
-            disk.put(k, &html);
+        if let Some(disk) = &self.disk {
+            disk.put(disk_key, &html);
         }
         if !first_sight {
             if let Ok(mut cache) = self.cache.lock() {
