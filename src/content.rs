@@ -864,14 +864,7 @@ fn take_leading_h1(body: &mut String, title: Option<&str>) -> Option<String> {
             offset += line.len();
             continue;
         }
-        let text = trimmed.strip_prefix("# ")?.trim();
-        // A closing `#` sequence counts only after a space (`# C#` is titled "C#").
-        let closed = text.trim_end_matches('#');
-        let heading = if closed.is_empty() || closed.ends_with(' ') {
-            closed.trim()
-        } else {
-            text
-        };
+        let heading = without_closing_hashes(trimmed.strip_prefix("# ")?.trim());
         if heading.is_empty() || title.is_some_and(|t| t != heading) {
             return None;
         }
@@ -924,15 +917,23 @@ fn first_heading(body: &str) -> Option<String> {
                 text = text[..open].trim_end();
             }
         }
-        let closed = text.trim_end_matches('#');
-        if closed.is_empty() || closed.ends_with(' ') {
-            text = closed.trim();
-        }
+        let text = without_closing_hashes(text);
         if !text.is_empty() {
             return Some(text.to_string());
         }
     }
     None
+}
+
+/// An ATX heading's text without its closing `#` sequence, which counts only after a space
+/// (`# C#` is titled "C#").
+fn without_closing_hashes(text: &str) -> &str {
+    let closed = text.trim_end_matches('#');
+    if closed.is_empty() || closed.ends_with(' ') {
+        closed.trim()
+    } else {
+        text
+    }
 }
 
 fn title_from_file_name(rel: &str) -> String {
